@@ -1,0 +1,85 @@
+# fl2ipfix: AWS VPC and Transit Gateway flow logs to IPFIX.
+# Variables: CC CFLAGS LDFLAGS PREFIX DESTDIR MANDIR.  Works with GNU and BSD make.
+#
+# Targets: all, check (every test; installs missing Debian packages when run
+# as root), check-asan (the suite under ASan+UBSan), check-valgrind (CLI tests
+# under valgrind), demo, bench, fuzz, install, uninstall, clean.
+
+PREFIX ?=	/usr/local
+MANDIR ?=	$(PREFIX)/share/man
+BINDIR ?=	$(PREFIX)/bin
+CC ?=		cc
+WARN =		-Wall -Wextra -Wpedantic -Wshadow -Wmissing-prototypes \
+		-Wstrict-prototypes -Wwrite-strings -Wformat=2 -Wvla
+CFLAGS ?=	-O2 -g
+CPPFLAGS +=	-D_DEFAULT_SOURCE -D_XOPEN_SOURCE=700
+ALL_CFLAGS =	-std=c11 $(WARN) $(CFLAGS)
+LIBS =		-lz -lpcap -lpthread
+
+LIBOBJS =	filter.o idmap.o input.o ipfix.o map.o parse.o sink.o
+OBJS =		fl2ipfix.o $(LIBOBJS)
+UNITS =		tests/unit_parse tests/unit_ipfix
+
+all: fl2ipfix
+
+fl2ipfix: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+.c.o:
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c -o $@ $<
+
+fl2ipfix.o: fl2ipfix.c filter.h idmap.h input.h ipfix.h map.h parse.h sink.h
+filter.o: filter.c filter.h parse.h
+idmap.o: idmap.c idmap.h
+input.o: input.c input.h
+ipfix.o: ipfix.c ipfix.h sink.h
+map.o: map.c map.h idmap.h ipfix.h parse.h
+parse.o: parse.c parse.h
+sink.o: sink.c sink.h
+
+units: $(UNITS)
+
+$(UNITS): $(LIBOBJS) tests/unit.h
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -I. $(LDFLAGS) -o $@ $@.c $(LIBOBJS) $(LIBS)
+
+deps:
+	sh tests/deps.sh build
+
+check-deps:
+	sh tests/deps.sh test
+
+check: check-deps all units
+	sh tests/run.sh
+
+# The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
+check-asan: check-deps
+
+	$(MAKE) all units CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
+
+
+# The CLI tests with the binary under valgrind.
+check-valgrind: check-deps all units
+	FL2IPFIX_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" sh tests/run.sh t_cli.sh
+
+demo: deps all
+	./fl2ipfix --stats -o demo.ipfix samples/*.log
+	@echo "demo.ipfix: `wc -c <demo.ipfix` bytes of IPFIX from samples/"
+	@if command -v tshark >/dev/null 2>&1; then \
+		tshark -r demo.ipfix -T fields -e cflow.srcaddr -e cflow.dstaddr \
+		    -e cflow.packets64 -e cflow.octets64 2>/dev/null | head -20; fi
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	cp fl2ipfix $(DESTDIR)$(BINDIR)/fl2ipfix
+	chmod 755 $(DESTDIR)$(BINDIR)/fl2ipfix
+	cp fl2ipfix.1 $(DESTDIR)$(MANDIR)/man1/fl2ipfix.1
+	chmod 644 $(DESTDIR)$(MANDIR)/man1/fl2ipfix.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/fl2ipfix $(DESTDIR)$(MANDIR)/man1/fl2ipfix.1
+
+clean:
+	rm -f fl2ipfix *.o $(UNITS) demo.ipfix
+
+.PHONY: all units deps check-deps check check-asan check-valgrind demo install uninstall clean

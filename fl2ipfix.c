@@ -1,0 +1,795 @@
+/* fl2ipfix.c: options, the record loop, accounting, exit status, and every message to the user. */
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "idmap.h"
+#include "input.h"
+#include "ipfix.h"
+#include "map.h"
+#include "parse.h"
+#include "sink.h"
+
+#define VERSION		"0.1.0"
+
+/* Exit statuses (fl2ipfix.1, EXIT STATUS). */
+#define EXIT_MALFORMED	1	/* some lines were malformed and skipped */
+#define EXIT_TROUBLE	2	/* input or output failed */
+#define EXIT_USAGE	64	/* bad command line */
+
+#define MAX_OUTPUTS	3
+#define WARN_LIMIT	20	/* malformed-line messages shown per run */
+#define DEFAULT_MSGSIZE_FILE	65535
+
+enum outcome {
+	O_EXPORTED, O_FILTERED, O_NODATA, O_SKIPDATA, O_HEADER, O_BLANK,
+	O_EMPTY, O_MALFORMED, O_N
+};
+
+static const char *const outcome_name[O_N] = {
+	"exported", "filtered", "nodata", "skipdata", "header", "blank",
+	"empty", "malformed"
+};
+
+struct options {
+	const char	*format;
+	const char	*output;
+	const char	*idmap;
+	const char	*rejects;
+	const char	*names[16];
+	int		 nnames;
+	int		 force;
+	int		 stats;		/* 0 none, 1 text, 2 json */
+	int		 fixed_time;
+	uint32_t	 export_time;
+	uint32_t	 domain;
+	size_t		 msgsize;	/* 0: the default of each output */
+	size_t		 dedup_window;
+	int		 dedup;
+};
+
+struct output {
+	struct sink		*sink;
+	struct ipfix_exporter	*exp;
+};
+
+/* Everything the run counts. */
+struct counts {
+	uint64_t	lines;
+	uint64_t	outcome[O_N];
+	uint64_t	packets, bytes;		/* of exported records */
+	uint64_t	operands, failed_operands;
+	uint64_t	input_bytes;
+	uint64_t	warned;
+};
+
+static volatile sig_atomic_t	stop_signal;
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: fl2ipfix [-fhV] [-D direction] [-F format] [-m idmap] "
+	    "[-N names]\n"
+	    "                [-o file] [--account id] [--action action] "
+	    "[--dedup]\n"
+	    "                [--dedup-window n] [--domain n] "
+	    "[--export-time seconds]\n"
+	    "                [--interface id] [--message-size bytes] "
+	    "[--rejects file]\n"
+	    "                [--since time] [--stats[=text|json]] "
+	    "[--until time] [--vpc id]\n"
+	    "                [file ...]\n");
+	if (fp == stdout)
+		fprintf(fp, "\n"
+		    "Convert AWS VPC and Transit Gateway flow logs to IPFIX.\n\n"
+		    "  -F, --format FORMAT    field layout for header-less input:"
+		    " ${a} ${b}, a b,\n"
+		    "                         vpc-default or tgw-default\n"
+		    "  -o, --output FILE      write IPFIX to FILE (default "
+		    "stdout)\n"
+		    "  -f, --force            write IPFIX to a terminal\n"
+		    "  -m, --idmap FILE       keep interface and VRF numbers in "
+		    "FILE across runs\n"
+		    "  -N, --names FILE       names for ENIs, attachments and VPCs"
+		    " (repeatable)\n"
+		    "  -D, --direction DIR    keep only ingress or egress "
+		    "records\n"
+		    "      --action ACTION    keep only accept or reject "
+		    "records\n"
+		    "      --account ID       keep only this account "
+		    "(repeatable)\n"
+		    "      --vpc ID           keep only this VPC (repeatable)\n"
+		    "      --interface ID     keep only this ENI or attachment "
+		    "(repeatable)\n"
+		    "      --since TIME       keep records ending at or after "
+		    "TIME\n"
+		    "      --until TIME       keep records ending before TIME\n"
+		    "      --dedup            drop repeated observations of a "
+		    "flow\n"
+		    "      --dedup-window N   flows remembered by --dedup "
+		    "(default 262144)\n"
+		    "      --domain N         observation domain id (default "
+		    "0)\n"
+		    "      --export-time SECONDS  fixed Export Time, for "
+		    "reproducible output\n"
+		    "      --message-size BYTES   largest IPFIX message "
+		    "(512-65535)\n"
+		    "      --rejects FILE     copy malformed lines to FILE\n"
+		    "      --stats[=FORMAT]   print line outcomes to stderr "
+		    "(text or json)\n"
+		    "  -h, --help             print this help\n"
+		    "  -V, --version          print the version\n");
+}
+
+static void usage_error(const char *, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+static void
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vwarnx(fmt, ap);
+		va_end(ap);
+	}
+	usage(stderr);
+	exit(EXIT_USAGE);
+}
+
+/* The one bounded number parser for options; never atoi. */
+static uint64_t
+number(const char *s, const char *flag, uint64_t min, uint64_t max)
+{
+	uint64_t	v = 0;
+	const char	*p = s;
+
+	if (*p == '\0')
+		usage_error("%s: expected a number", flag);
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			usage_error("%s: not a number: %s", flag, s);
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			usage_error("%s: too large: %s", flag, s);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v < min || v > max)
+		usage_error("%s: %s is out of range %" PRIu64 "-%" PRIu64,
+		    flag, s, min, max);
+	return v;
+}
+
+enum {
+	OPT_ACCOUNT = 256, OPT_ACTION, OPT_DEDUP, OPT_DEDUP_WINDOW,
+	OPT_DOMAIN, OPT_EXPORT_TIME, OPT_INTERFACE, OPT_MESSAGE_SIZE,
+	OPT_REJECTS, OPT_SINCE, OPT_STATS, OPT_UNTIL, OPT_VPC
+};
+
+static const struct option longopts[] = {
+	{ "account",		required_argument,	NULL, OPT_ACCOUNT },
+	{ "action",		required_argument,	NULL, OPT_ACTION },
+	{ "dedup",		no_argument,		NULL, OPT_DEDUP },
+	{ "dedup-window",	required_argument,	NULL, OPT_DEDUP_WINDOW },
+	{ "direction",		required_argument,	NULL, 'D' },
+	{ "domain",		required_argument,	NULL, OPT_DOMAIN },
+	{ "export-time",	required_argument,	NULL, OPT_EXPORT_TIME },
+	{ "force",		no_argument,		NULL, 'f' },
+	{ "format",		required_argument,	NULL, 'F' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "idmap",		required_argument,	NULL, 'm' },
+	{ "interface",		required_argument,	NULL, OPT_INTERFACE },
+	{ "message-size",	required_argument,	NULL, OPT_MESSAGE_SIZE },
+	{ "names",		required_argument,	NULL, 'N' },
+	{ "output",		required_argument,	NULL, 'o' },
+	{ "rejects",		required_argument,	NULL, OPT_REJECTS },
+	{ "since",		required_argument,	NULL, OPT_SINCE },
+	{ "stats",		optional_argument,	NULL, OPT_STATS },
+	{ "until",		required_argument,	NULL, OPT_UNTIL },
+	{ "version",		no_argument,		NULL, 'V' },
+	{ "vpc",		required_argument,	NULL, OPT_VPC },
+	{ NULL,			0,			NULL, 0 }
+};
+
+/* State of the run that the record loop needs. */
+struct run {
+	struct options		*opt;
+	struct counts		 c;
+	struct output		 out[MAX_OUTPUTS];
+	int			 nout;
+	struct idmap		*map;
+	struct filter		*filter;
+	FILE			*rejects;
+	uint64_t		 layout_serial;	/* bumps when the layout changes */
+	uint64_t		 rejects_serial;
+	int			 status;
+	int			 output_failed;
+	int			 epipe;
+	int			 warned_cannot[FILTER_N];
+	char			**unknown;	/* unknown names reported */
+	size_t			 nunknown;
+};
+
+static void
+set_status(struct run *r, int st)
+{
+	if (st == EXIT_TROUBLE || r->status == 0)
+		r->status = st;
+}
+
+static void
+report_unknown(struct run *r, const struct parse_layout *l, const char *file,
+    uint64_t lineno)
+{
+	const char	*s = l->header;
+	size_t		 i;
+
+	for (i = 0; i < l->ncol; i++) {
+		const char *e = strchr(s, ' ');
+		size_t n = e ? (size_t)(e - s) : strlen(s), k;
+		int seen = 0;
+
+		if (l->col[i] == PF_UNKNOWN) {
+			for (k = 0; k < r->nunknown; k++)
+				if (strlen(r->unknown[k]) == n &&
+				    memcmp(r->unknown[k], s, n) == 0)
+					seen = 1;
+			if (!seen) {
+				char **nu = realloc(r->unknown,
+				    (r->nunknown + 1) * sizeof(*nu));
+
+				if (nu != NULL) {
+					r->unknown = nu;
+					if ((nu[r->nunknown] = strndup(s, n)) !=
+					    NULL)
+						r->nunknown++;
+				}
+				if (file != NULL)
+					warnx("%s:%" PRIu64 ": unknown field "
+					    "name %.*s: its column is ignored",
+					    file, lineno, (int)n, s);
+				else
+					warnx("--format: unknown field name "
+					    "%.*s: its column is ignored",
+					    (int)n, s);
+			}
+		}
+		s = e ? e + 1 : s + n;
+	}
+}
+
+static void
+write_reject(struct run *r, const struct parse_layout *l, const char *p,
+    size_t len)
+{
+	if (r->rejects == NULL)
+		return;
+	if (r->rejects_serial != r->layout_serial) {
+		fwrite(l->header, 1, l->headerlen, r->rejects);
+		putc('\n', r->rejects);
+		r->rejects_serial = r->layout_serial;
+	}
+	fwrite(p, 1, len, r->rejects);
+	putc('\n', r->rejects);
+}
+
+static void
+malformed(struct run *r, const struct parse_layout *l, const char *file,
+    const struct input_line *ln, const char *field, const char *reason)
+{
+	r->c.outcome[O_MALFORMED]++;
+	set_status(r, EXIT_MALFORMED);
+	if (r->c.warned < WARN_LIMIT)
+		warnx("%s:%" PRIu64 ": %s: %s", file, ln->lineno, field,
+		    reason);
+	else if (r->c.warned == WARN_LIMIT)
+		warnx("further malformed lines are not shown (see --stats"
+		    " and --rejects)");
+	r->c.warned++;
+	if (!ln->toolong)
+		write_reject(r, l, ln->p, ln->len);
+}
+
+static int
+out_fail(struct run *r, struct output *o, const char *what)
+{
+	if (errno == EPIPE)
+		r->epipe = 1;
+	else
+		warn("%s: %s", sink_name(o->sink), what);
+	r->output_failed = 1;
+	set_status(r, EXIT_TROUBLE);
+	return -1;
+}
+
+static int
+send_names(struct run *r, const struct map_new *nw)
+{
+	unsigned	i;
+	int		k;
+
+	for (i = 0; i < nw->n; i++) {
+		const char *id, *descr;
+
+		idmap_label(r->map, (enum idmap_kind)nw->v[i].kind,
+		    nw->v[i].index, &id, &descr);
+		for (k = 0; k < r->nout; k++)
+			if (ipfix_add_name(r->out[k].exp, nw->v[i].kind ==
+			    IDMAP_IF ? IPFIX_TABLE_IF : IPFIX_TABLE_VRF,
+			    nw->v[i].index, id, descr) == -1)
+				return out_fail(r, &r->out[k], "write");
+	}
+	return 0;
+}
+
+/* One line through parse -> filter -> map (ids) -> ipfix. */
+static int
+do_line(struct run *r, struct parse_layout *l, const char *file,
+    const struct input_line *ln)
+{
+	struct parse_record	rec;
+	struct parse_error	perr;
+	struct idmap_error	ierr;
+	struct ipfix_flow	flow;
+	struct map_new		nw;
+	int			rc, k, cannot;
+
+	if (ln->toolong) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "longer than %d bytes",
+		    PARSE_LINE_MAX);
+		malformed(r, l, file, ln, "line", why);
+		return 0;
+	}
+	if (ln->cut) {
+		malformed(r, l, file, ln, "line",
+		    "cut off by the input error");
+		return 0;
+	}
+	if (parse_blank(ln->p, ln->len)) {
+		r->c.outcome[O_BLANK]++;
+		return 0;
+	}
+	if (memchr(ln->p, '\0', ln->len) != NULL) {
+		malformed(r, l, file, ln, "line", "contains a NUL byte");
+		return 0;
+	}
+	if (ln->p[0] >= 'a' && ln->p[0] <= 'z') {
+		rc = parse_header(l, ln->p, ln->len, &perr);
+		if (rc == 1) {
+			r->c.outcome[O_HEADER]++;
+			r->layout_serial++;
+			if (l->nunknown > 0)
+				report_unknown(r, l, file, ln->lineno);
+			return 0;
+		}
+		if (rc == -1) {
+			malformed(r, l, file, ln, perr.field, perr.reason);
+			return 0;
+		}
+	}
+	if (parse_line(l, ln->p, ln->len, &rec, &perr) == -1) {
+		malformed(r, l, file, ln, perr.field, perr.reason);
+		return 0;
+	}
+	if (parse_has(&rec, PF_LOG_STATUS) && rec.log_status != PARSE_OK) {
+		r->c.outcome[rec.log_status == PARSE_NODATA ? O_NODATA :
+		    O_SKIPDATA]++;
+		return 0;
+	}
+	if (!map_has_traffic(&rec)) {
+		r->c.outcome[O_EMPTY]++;
+		return 0;
+	}
+	if (filter_match(r->filter, &rec, &cannot) != FILTER_KEEP) {
+		r->c.outcome[O_FILTERED]++;
+		return 0;
+	}
+	if (cannot != FILTER_KEEP && !r->warned_cannot[cannot]) {
+		r->warned_cannot[cannot] = 1;
+		warnx("%s:%" PRIu64 ": no %s in this record: the --%s filter "
+		    "cannot apply and such records are kept", file,
+		    ln->lineno, cannot == FILTER_DIRECTION ? "flow-direction" :
+		    "action", filter_name((enum filter_id)cannot));
+	}
+	rc = map_flow(r->map, &rec, &flow, &nw, &perr, &ierr);
+	if (rc == -1) {
+		malformed(r, l, file, ln, perr.field, perr.reason);
+		return 0;
+	}
+	if (rc == -2) {
+		warnx("%s: %s", ierr.file, ierr.reason);
+		set_status(r, EXIT_TROUBLE);
+		return -1;
+	}
+	if (nw.n > 0 && send_names(r, &nw) == -1)
+		return -1;
+	for (k = 0; k < r->nout; k++)
+		if (ipfix_add_flow(r->out[k].exp, &flow) == -1)
+			return out_fail(r, &r->out[k], "write");
+	r->c.outcome[O_EXPORTED]++;
+	if (flow.has & IPFIX_HAS_PACKETS)
+		r->c.packets += flow.packets;
+	if (flow.has & IPFIX_HAS_BYTES)
+		r->c.bytes += flow.bytes;
+	return 0;
+}
+
+/* The layout an operand starts with: -F, else the v2 default. */
+static void
+base_layout(const struct options *opt, struct parse_layout *l)
+{
+	struct parse_error perr;
+
+	if (opt->format != NULL) {
+		if (parse_layout_format(l, opt->format, &perr) == -1)
+			errx(EXIT_USAGE, "--format: %s", perr.reason);
+	} else if (parse_layout_default(l) == -1)
+		errx(EXIT_TROUBLE, "out of memory");
+}
+
+/* Convert one operand; -1 when the run must stop (output failure). */
+static int
+do_operand(struct run *r, const char *path)
+{
+	struct input		*in;
+	struct input_line	 ln;
+	struct parse_layout	 l;
+	const char		*file;
+	int			 rc;
+
+	r->c.operands++;
+	if ((in = input_open(path, PARSE_LINE_MAX)) == NULL) {
+		warn("%s", path == NULL ? "stdin" : path);
+		r->c.failed_operands++;
+		set_status(r, EXIT_TROUBLE);
+		return 0;
+	}
+	file = input_name(in);
+	memset(&l, 0, sizeof(l));
+	base_layout(r->opt, &l);
+	r->layout_serial++;
+	while (!stop_signal && (rc = input_next(in, &ln)) == 1) {
+		r->c.lines++;
+		if (do_line(r, &l, file, &ln) == -1) {
+			rc = -2;
+			break;
+		}
+	}
+	r->c.input_bytes += input_raw_bytes(in);
+	if (rc == -1) {
+		warnx("%s: %s", file, input_error(in));
+		r->c.failed_operands++;
+		set_status(r, EXIT_TROUBLE);
+	}
+	parse_layout_free(&l);
+	input_close(in);
+	return rc == -2 ? -1 : 0;
+}
+
+static void
+print_removed_json(FILE *fp, const struct run *r)
+{
+	int i, first = 1;
+
+	fprintf(fp, "\"removed\":{");
+	for (i = 0; i < FILTER_N; i++) {
+		const struct filter_removed *c = filter_removed(r->filter,
+		    (enum filter_id)i);
+
+		if (c->records == 0 && !filter_active(r->filter))
+			continue;
+		fprintf(fp, "%s\"%s\":{\"records\":%" PRIu64 ",\"packets\":%"
+		    PRIu64 ",\"bytes\":%" PRIu64 "}", first ? "" : ",",
+		    filter_name((enum filter_id)i), c->records, c->packets,
+		    c->bytes);
+		first = 0;
+	}
+	fprintf(fp, "}");
+}
+
+static void
+print_stats(const struct run *r, int json)
+{
+	FILE	*fp = stderr;
+	int	 i, k;
+
+	if (json) {
+		fprintf(fp, "{\"lines\":%" PRIu64 ",\"outcomes\":{",
+		    r->c.lines);
+		for (i = 0; i < O_N; i++)
+			fprintf(fp, "%s\"%s\":%" PRIu64, i ? "," : "",
+			    outcome_name[i], r->c.outcome[i]);
+		fprintf(fp, "},\"exported\":{\"records\":%" PRIu64
+		    ",\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "},",
+		    r->c.outcome[O_EXPORTED], r->c.packets, r->c.bytes);
+		print_removed_json(fp, r);
+		fprintf(fp, ",\"operands\":{\"total\":%" PRIu64 ",\"failed\":%"
+		    PRIu64 "},\"input_bytes\":%" PRIu64 ",\"ids\":{"
+		    "\"interfaces\":%zu,\"vrfs\":%zu},\"outputs\":[",
+		    r->c.operands, r->c.failed_operands, r->c.input_bytes,
+		    idmap_count(r->map, IDMAP_IF),
+		    idmap_count(r->map, IDMAP_VRF));
+		for (k = 0; k < r->nout; k++) {
+			const struct ipfix_stats *is =
+			    ipfix_stats(r->out[k].exp);
+			const struct sink_stats *ss = sink_stats(r->out[k].sink);
+
+			fprintf(fp, "%s{\"kind\":\"%s\",\"name\":\"", k ? "," :
+			    "", sink_kind(r->out[k].sink));
+			/* Names are paths: escape what JSON needs. */
+			{
+				const char *p = sink_name(r->out[k].sink);
+
+				for (; *p; p++) {
+					if (*p == '"' || *p == '\\')
+						fprintf(fp, "\\%c", *p);
+					else if ((unsigned char)*p < 0x20)
+						fprintf(fp, "\\u%04x", *p);
+					else
+						putc(*p, fp);
+				}
+			}
+			fprintf(fp, "\",\"messages\":%" PRIu64 ",\"octets\":%"
+			    PRIu64 ",\"flow_records\":%" PRIu64
+			    ",\"options_records\":%" PRIu64 ",\"templates\":%"
+			    PRIu64 ",\"sent\":%" PRIu64 ",\"send_failures\":%"
+			    PRIu64 "}", is->messages, is->octets, is->flows,
+			    is->options, is->templates, ss->sent, ss->failed);
+		}
+		fprintf(fp, "]}\n");
+		return;
+	}
+	fprintf(fp, "fl2ipfix: %" PRIu64 " lines:", r->c.lines);
+	for (i = 0; i < O_N; i++)
+		fprintf(fp, " %s %" PRIu64, outcome_name[i], r->c.outcome[i]);
+	fprintf(fp, "\n");
+	fprintf(fp, "fl2ipfix: exported %" PRIu64 " records, %" PRIu64
+	    " packets, %" PRIu64 " bytes\n", r->c.outcome[O_EXPORTED],
+	    r->c.packets, r->c.bytes);
+	if (r->c.outcome[O_SKIPDATA] > 0)
+		fprintf(fp, "fl2ipfix: %" PRIu64 " SKIPDATA lines: AWS lost "
+		    "flow records in those intervals\n",
+		    r->c.outcome[O_SKIPDATA]);
+	for (i = 0; i < FILTER_N; i++) {
+		const struct filter_removed *c = filter_removed(r->filter,
+		    (enum filter_id)i);
+
+		if (c->records > 0)
+			fprintf(fp, "fl2ipfix: removed by %s: %" PRIu64
+			    " records, %" PRIu64 " packets, %" PRIu64
+			    " bytes\n", filter_name((enum filter_id)i),
+			    c->records, c->packets, c->bytes);
+	}
+	for (k = 0; k < r->nout; k++) {
+		const struct ipfix_stats *is = ipfix_stats(r->out[k].exp);
+		const struct sink_stats *ss = sink_stats(r->out[k].sink);
+
+		fprintf(fp, "fl2ipfix: %s %s: %" PRIu64 " messages, %" PRIu64
+		    " octets, %" PRIu64 " flow records, %" PRIu64
+		    " options records", sink_kind(r->out[k].sink),
+		    sink_name(r->out[k].sink), is->messages, is->octets,
+		    is->flows, is->options);
+		if (ss->sent > 0 || ss->failed > 0)
+			fprintf(fp, ", %" PRIu64 " sent, %" PRIu64 " failed",
+			    ss->sent, ss->failed);
+		fprintf(fp, "\n");
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options		opt;
+	struct run		r;
+	struct ipfix_config	cfg;
+	struct idmap_error	ierr;
+	struct sigaction	sa;
+	const char		*why;
+	int			ch, i, torn = 0;
+
+	memset(&opt, 0, sizeof(opt));
+	memset(&r, 0, sizeof(r));
+	opt.dedup_window = 262144;
+	r.opt = &opt;
+	if ((r.filter = filter_new()) == NULL)
+		err(EXIT_TROUBLE, NULL);
+
+	while ((ch = getopt_long(argc, argv, "D:F:fhm:N:o:V", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'D':
+			if (filter_set(r.filter, FILTER_DIRECTION, optarg,
+			    &why) == -1)
+				usage_error("--direction: %s", why);
+			break;
+		case 'F':
+			opt.format = optarg;
+			break;
+		case 'f':
+			opt.force = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'm':
+			opt.idmap = optarg;
+			break;
+		case 'N':
+			if (opt.nnames == (int)(sizeof(opt.names) /
+			    sizeof(opt.names[0])))
+				usage_error("--names: at most 16 files");
+			opt.names[opt.nnames++] = optarg;
+			break;
+		case 'o':
+			opt.output = optarg;
+			break;
+		case 'V':
+			printf("fl2ipfix %s\n", VERSION);
+			return 0;
+		case OPT_ACCOUNT:
+		case OPT_ACTION:
+		case OPT_INTERFACE:
+		case OPT_SINCE:
+		case OPT_UNTIL:
+		case OPT_VPC: {
+			enum filter_id id = ch == OPT_ACCOUNT ? FILTER_ACCOUNT :
+			    ch == OPT_ACTION ? FILTER_ACTION :
+			    ch == OPT_INTERFACE ? FILTER_INTERFACE :
+			    ch == OPT_SINCE ? FILTER_SINCE :
+			    ch == OPT_UNTIL ? FILTER_UNTIL : FILTER_VPC;
+
+			if (filter_set(r.filter, id, optarg, &why) == -1)
+				usage_error("--%s: %s", filter_name(id), why);
+			break;
+		}
+		case OPT_DEDUP:
+			opt.dedup = 1;
+			break;
+		case OPT_DEDUP_WINDOW:
+			opt.dedup_window = (size_t)number(optarg,
+			    "--dedup-window", 1, 1u << 26);
+			break;
+		case OPT_DOMAIN:
+			opt.domain = (uint32_t)number(optarg, "--domain", 0,
+			    UINT32_MAX);
+			break;
+		case OPT_EXPORT_TIME:
+			opt.fixed_time = 1;
+			opt.export_time = (uint32_t)number(optarg,
+			    "--export-time", 0, UINT32_MAX);
+			break;
+		case OPT_MESSAGE_SIZE:
+			opt.msgsize = (size_t)number(optarg, "--message-size",
+			    512, 65535);
+			break;
+		case OPT_REJECTS:
+			opt.rejects = optarg;
+			break;
+		case OPT_STATS:
+			if (optarg == NULL || strcmp(optarg, "text") == 0)
+				opt.stats = 1;
+			else if (strcmp(optarg, "json") == 0)
+				opt.stats = 2;
+			else
+				usage_error("--stats: expected text or json");
+			break;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	/* --dedup-window may follow --dedup: size the window last. */
+	if (opt.dedup && filter_set_dedup(r.filter, opt.dedup_window) == -1)
+		err(EXIT_TROUBLE, "--dedup");
+	if (opt.format != NULL) {
+		struct parse_layout l;
+
+		memset(&l, 0, sizeof(l));
+		base_layout(&opt, &l);
+		if (l.nunknown > 0)
+			report_unknown(&r, &l, NULL, 0);
+		parse_layout_free(&l);
+	}
+
+	/* Everything that can fail before output is opened first. */
+	if ((r.map = idmap_open(opt.idmap, &ierr, &torn)) == NULL) {
+		if (ierr.line > 0)
+			errx(EXIT_TROUBLE, "%s:%lu: %s", ierr.file, ierr.line,
+			    ierr.reason);
+		errx(EXIT_TROUBLE, "%s: %s", ierr.file, ierr.reason);
+	}
+	if (torn)
+		warnx("%s: ignored an incomplete last line (an earlier run "
+		    "was interrupted)", opt.idmap);
+	for (i = 0; i < opt.nnames; i++)
+		if (idmap_load_names(r.map, opt.names[i], &ierr) == -1) {
+			if (ierr.line > 0)
+				errx(EXIT_TROUBLE, "%s:%lu: %s", ierr.file,
+				    ierr.line, ierr.reason);
+			errx(EXIT_TROUBLE, "%s: %s", ierr.file, ierr.reason);
+		}
+	if (opt.rejects != NULL && (r.rejects = fopen(opt.rejects, "w")) ==
+	    NULL)
+		err(EXIT_TROUBLE, "%s", opt.rejects);
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.domain = opt.domain;
+	cfg.fixed_time = opt.fixed_time;
+	cfg.export_time = opt.export_time;
+	cfg.copies = 1;
+	cfg.msgsize = opt.msgsize ? opt.msgsize : DEFAULT_MSGSIZE_FILE;
+	if ((r.out[0].sink = sink_file_open(opt.output, opt.force, &why)) ==
+	    NULL) {
+		if (why != NULL)
+			errx(EXIT_TROUBLE, "%s", why);
+		err(EXIT_TROUBLE, "%s", opt.output ? opt.output : "stdout");
+	}
+	if ((r.out[0].exp = ipfix_new(&cfg, r.out[0].sink)) == NULL)
+		err(EXIT_TROUBLE, NULL);
+	r.nout = 1;
+
+	/* Writes report EPIPE instead of killing us; signals stop cleanly. */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (argc == 0)
+		(void)do_operand(&r, NULL);
+	for (i = 0; i < argc && !stop_signal; i++)
+		if (do_operand(&r, argv[i]) == -1)
+			break;
+
+	for (i = 0; i < r.nout; i++) {
+		if (!r.output_failed && ipfix_flush(r.out[i].exp) == -1)
+			(void)out_fail(&r, &r.out[i], "write");
+		if (sink_close(r.out[i].sink) == -1 && !r.output_failed)
+			(void)out_fail(&r, &r.out[i], "close");
+	}
+	if (r.rejects != NULL && (ferror(r.rejects) | fclose(r.rejects)) != 0) {
+		warn("%s", opt.rejects);
+		set_status(&r, EXIT_TROUBLE);
+	}
+	if (opt.stats)
+		print_stats(&r, opt.stats == 2);
+	if (r.c.warned > WARN_LIMIT)
+		warnx("%" PRIu64 " malformed lines in all, %" PRIu64
+		    " not shown", r.c.outcome[O_MALFORMED],
+		    r.c.warned - WARN_LIMIT);
+	for (i = 0; i < r.nout; i++) {
+		ipfix_free(r.out[i].exp);
+		sink_free(r.out[i].sink);
+	}
+	idmap_close(r.map);
+	filter_free(r.filter);
+	for (i = 0; i < (int)r.nunknown; i++)
+		free(r.unknown[i]);
+	free(r.unknown);
+	if (stop_signal)
+		return 128 + stop_signal;
+	return r.status;
+}

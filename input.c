@@ -1,0 +1,398 @@
+/* input.c: owns reading an operand: plain or gzip (concatenated members), split into lines. */
+#define _GNU_SOURCE		/* F_SETPIPE_SZ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "input.h"
+
+#define READ_SIZE	(1024 * 1024)	/* bytes asked of read() at once */
+#define RAW_SIZE	(256 * 1024)	/* compressed bytes per read */
+
+struct input {
+	char		*name;
+	int		 fd;
+	int		 gz;		/* gzip mode */
+	int		 zinit;
+	int		 in_member;	/* inside a gzip member */
+	z_stream	 zs;
+	unsigned char	*raw;
+	uint64_t	 rawoff;	/* compressed bytes consumed so far */
+	char		*buf;		/* decompressed bytes */
+	size_t		 cap, start, end;
+	size_t		 linemax;
+	uint64_t	 lineno;
+	uint64_t	 rawbytes, size;
+	int		 sniffed;
+	int		 eof;
+	int		 failed;	/* a read error is pending */
+	int		 cutdone;	/* the cut line was returned */
+	int		 skipping;	/* inside an over-long line */
+	char		 errmsg[256];
+};
+
+static ssize_t
+xread(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = read(fd, p, n);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+struct input *
+input_open(const char *path, size_t linemax)
+{
+	struct input	*in;
+	struct stat	 st;
+	int		 save;
+
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return NULL;
+	in->fd = -1;
+	in->linemax = linemax;
+	in->cap = READ_SIZE + linemax + 1;
+	if ((in->buf = malloc(in->cap)) == NULL)
+		goto fail;
+	if (path == NULL || strcmp(path, "-") == 0) {
+		in->fd = STDIN_FILENO;
+		in->name = strdup("stdin");
+	} else {
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		in->name = strdup(path);
+	}
+	if (in->name == NULL || in->fd == -1)
+		goto fail;
+	if (fstat(in->fd, &st) == -1)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	if (S_ISREG(st.st_mode)) {
+		in->size = (uint64_t)st.st_size;
+#ifdef POSIX_FADV_SEQUENTIAL
+		(void)posix_fadvise(in->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	}
+#ifdef F_SETPIPE_SZ
+	/* A bigger pipe lets the writer run ahead (fewer context switches). */
+	if (S_ISFIFO(st.st_mode))
+		(void)fcntl(in->fd, F_SETPIPE_SZ, READ_SIZE);
+#endif
+	return in;
+fail:
+	save = errno;
+	input_close(in);
+	errno = save;
+	return NULL;
+}
+
+void
+input_close(struct input *in)
+{
+	if (in == NULL)
+		return;
+	if (in->zinit)
+		inflateEnd(&in->zs);
+	if (in->fd != -1 && in->fd != STDIN_FILENO)
+		close(in->fd);
+	free(in->raw);
+	free(in->buf);
+	free(in->name);
+	free(in);
+}
+
+const char *
+input_name(const struct input *in)
+{
+	return in->name;
+}
+
+const char *
+input_error(const struct input *in)
+{
+	return in->errmsg;
+}
+
+uint64_t
+input_raw_bytes(const struct input *in)
+{
+	return in->rawbytes;
+}
+
+uint64_t
+input_size(const struct input *in)
+{
+	return in->size;
+}
+
+int
+input_is_gzip(const struct input *in)
+{
+	return in->gz;
+}
+
+static int fail(struct input *, uint64_t, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(struct input *in, uint64_t off, const char *fmt, ...)
+{
+	char	tmp[200];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	snprintf(in->errmsg, sizeof(in->errmsg), "%s (at byte %llu)", tmp,
+	    (unsigned long long)off);
+	return -1;
+}
+
+/* Refuse formats that are clearly not text flow logs, by magic bytes. */
+static const char *
+foreign(const unsigned char *p, size_t n)
+{
+	if (n >= 4 && memcmp(p, "PAR1", 4) == 0)
+		return "Parquet";
+	if (n >= 3 && memcmp(p, "BZh", 3) == 0)
+		return "bzip2";
+	if (n >= 6 && memcmp(p, "\xfd" "7zXZ\0", 6) == 0)
+		return "xz";
+	if (n >= 4 && memcmp(p, "\x28\xb5\x2f\xfd", 4) == 0)
+		return "zstd";
+	if (n >= 4 && memcmp(p, "PK\003\004", 4) == 0)
+		return "zip";
+	return NULL;
+}
+
+/* Read more compressed bytes; 0 at end of file. */
+static ssize_t
+raw_more(struct input *in)
+{
+	ssize_t n = xread(in->fd, in->raw, RAW_SIZE);
+
+	if (n > 0) {
+		in->rawbytes += (uint64_t)n;
+		in->zs.next_in = in->raw;
+		in->zs.avail_in = (uInt)n;
+	}
+	return n;
+}
+
+/*
+ * Decompress into buf[end..cap).  Members follow each other as one
+ * stream, as zcat reads them.  Returns bytes produced, 0 at the clean end,
+ * -1 on damage (errmsg set).
+ */
+static ssize_t
+gz_fill(struct input *in)
+{
+	size_t	room = in->cap - in->end;
+	int	zr;
+
+	for (;;) {
+		if (in->zs.avail_in == 0) {
+			ssize_t n = raw_more(in);
+
+			if (n == -1)
+				return fail(in, in->rawoff, "read: %s", strerror(errno));
+			if (n == 0) {
+				if (in->in_member)
+					return fail(in, in->rawoff, "truncated gzip data: "
+					    "the file ends inside a member");
+				return 0;
+			}
+		}
+		if (!in->in_member) {
+			/* Between members: another must start here. */
+			if (in->zs.avail_in < 2 && in->zs.next_in[0] == 0x1f) {
+				/* Need the second magic byte. */
+				unsigned char b0 = in->zs.next_in[0];
+				ssize_t n;
+
+				in->raw[0] = b0;
+				n = xread(in->fd, in->raw + 1, RAW_SIZE - 1);
+				if (n == -1)
+					return fail(in, in->rawoff, "read: %s", strerror(errno));
+				in->rawbytes += (uint64_t)(n > 0 ? n : 0);
+				in->zs.next_in = in->raw;
+				in->zs.avail_in = (uInt)(1 + (n > 0 ? n : 0));
+			}
+			if (in->zs.avail_in < 2 || in->zs.next_in[0] != 0x1f ||
+			    in->zs.next_in[1] != 0x8b)
+				return fail(in, in->rawoff, "trailing garbage after the "
+				    "gzip data");
+			if (inflateReset(&in->zs) != Z_OK)
+				return fail(in, in->rawoff, "inflateReset failed");
+			in->in_member = 1;
+		}
+		in->zs.next_out = (unsigned char *)in->buf + in->end;
+		in->zs.avail_out = (uInt)room;
+		{
+			uInt before = in->zs.avail_in;
+
+			zr = inflate(&in->zs, Z_NO_FLUSH);
+			in->rawoff += before - in->zs.avail_in;
+		}
+		if (zr == Z_STREAM_END)
+			in->in_member = 0;
+		else if (zr == Z_BUF_ERROR && in->zs.avail_in == 0)
+			;	/* needs more input */
+		else if (zr != Z_OK)
+			return fail(in, in->rawoff, "corrupt gzip data: %s", in->zs.msg ? in->zs.msg : "inflate failed");
+		if (room - in->zs.avail_out > 0)
+			return (ssize_t)(room - in->zs.avail_out);
+	}
+}
+
+static int
+sniff(struct input *in)
+{
+	ssize_t		 n;
+	size_t		 have = 0;
+	const char	*what;
+
+	in->sniffed = 1;
+	/* Read until two bytes are here (a pipe may give one) or EOF. */
+	while (have < 6) {
+		n = xread(in->fd, in->buf + have, READ_SIZE - have);
+		if (n == -1)
+			return fail(in, have, "read: %s", strerror(errno));
+		if (n == 0)
+			break;
+		have += (size_t)n;
+		in->rawbytes += (uint64_t)n;
+	}
+	if (have >= 2 && (unsigned char)in->buf[0] == 0x1f &&
+	    (unsigned char)in->buf[1] == 0x8b) {
+		in->gz = 1;
+		if ((in->raw = malloc(RAW_SIZE > have ? RAW_SIZE : have)) ==
+		    NULL)
+			return fail(in, 0, "%s", strerror(errno));
+		memcpy(in->raw, in->buf, have);
+		memset(&in->zs, 0, sizeof(in->zs));
+		if (inflateInit2(&in->zs, 15 + 16) != Z_OK)
+			return fail(in, 0, "inflateInit failed");
+		in->zinit = 1;
+		in->in_member = 1;
+		in->zs.next_in = in->raw;
+		in->zs.avail_in = (uInt)have;
+		return 0;
+	}
+	if ((what = foreign((const unsigned char *)in->buf, have)) != NULL)
+		return fail(in, 0, "%s data: not a text flow log", what);
+	in->end = have;
+	if (have == 0)
+		in->eof = 1;
+	return 0;
+}
+
+static ssize_t
+fill(struct input *in)
+{
+	ssize_t n;
+
+	if (in->gz)
+		return gz_fill(in);
+	n = xread(in->fd, in->buf + in->end, in->cap - in->end);
+	if (n == -1)
+		return fail(in, in->rawbytes, "read: %s", strerror(errno));
+	in->rawbytes += (uint64_t)n;
+	return n;
+}
+
+static void
+setline(struct input_line *l, const char *p, size_t len)
+{
+	l->p = p;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	l->len = len;
+}
+
+int
+input_next(struct input *in, struct input_line *l)
+{
+	ssize_t n;
+
+	l->toolong = 0;
+	l->cut = 0;
+	if (!in->sniffed && sniff(in) == -1) {
+		in->failed = 1;
+		in->cutdone = 1;
+		return -1;
+	}
+	for (;;) {
+		char	*nl;
+		size_t	 have = in->end - in->start;
+
+		if (in->skipping) {
+			nl = memchr(in->buf + in->start, '\n', have);
+			if (nl != NULL) {
+				in->start = (size_t)(nl - in->buf) + 1;
+				in->skipping = 0;
+				continue;
+			}
+			in->start = in->end = 0;
+		} else if ((nl = memchr(in->buf + in->start, '\n', have)) !=
+		    NULL) {
+			size_t len = (size_t)(nl - (in->buf + in->start));
+
+			in->lineno++;
+			l->lineno = in->lineno;
+			if (len > in->linemax) {
+				l->toolong = 1;
+				len = in->linemax;
+			}
+			setline(l, in->buf + in->start, len);
+			in->start = (size_t)(nl - in->buf) + 1;
+			return 1;
+		} else if (have > in->linemax) {
+			in->lineno++;
+			l->lineno = in->lineno;
+			l->toolong = 1;
+			setline(l, in->buf + in->start, in->linemax);
+			in->skipping = 1;
+			in->start = in->end;
+			return 1;
+		}
+		if (in->eof || in->failed) {
+			have = in->end - in->start;
+			if (have > 0 && !in->skipping) {
+				in->lineno++;
+				l->lineno = in->lineno;
+				l->cut = in->failed;
+				setline(l, in->buf + in->start, have);
+				in->start = in->end;
+				return 1;
+			}
+			return in->failed ? -1 : 0;
+		}
+		/* Keep the partial line, read more behind it. */
+		if (in->start > 0) {
+			memmove(in->buf, in->buf + in->start,
+			    in->end - in->start);
+			in->end -= in->start;
+			in->start = 0;
+		}
+		n = fill(in);
+		if (n == -1)
+			in->failed = 1;
+		else if (n == 0)
+			in->eof = 1;
+		else
+			in->end += (size_t)n;
+	}
+}

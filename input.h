@@ -1,0 +1,47 @@
+/* input.h: reading operands (plain or gzip, any number of members) as numbered lines. */
+#ifndef INPUT_H
+#define INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct input;
+
+struct input_line {
+	const char	*p;		/* borrowed until the next call */
+	size_t		 len;		/* without the line end (LF or CRLF) */
+	uint64_t	 lineno;	/* 1-based */
+	int		 toolong;	/* longer than the limit: p holds a prefix */
+	int		 cut;		/* ended by a read error, not a newline */
+};
+
+/*
+ * Open an operand: a path, or NULL / "-" for standard input.  Gzip is
+ * detected by its magic bytes.  Lines longer than linemax are reported with
+ * toolong set (and a prefix) and skipped to their end.  Returns NULL with
+ * errno set.
+ */
+struct input	*input_open(const char *path, size_t linemax);
+
+/*
+ * The next line: 1 with *line filled, 0 at the end, -1 on a read or
+ * decompression error (input_error() says what; the operand is done).
+ */
+int		 input_next(struct input *, struct input_line *line);
+
+/* What went wrong, with the byte offset where it helps. */
+const char	*input_error(const struct input *);
+
+/* The operand's name for messages ("-" is "stdin"). */
+const char	*input_name(const struct input *);
+
+/* Raw bytes read from the operand so far, and its size if known (else 0). */
+uint64_t	 input_raw_bytes(const struct input *);
+uint64_t	 input_size(const struct input *);
+
+/* Was the operand gzip? */
+int		 input_is_gzip(const struct input *);
+
+void		 input_close(struct input *);
+
+#endif

@@ -1,0 +1,256 @@
+/* map.c: owns the mapping of flow-log fields onto IANA IPFIX elements (see FIELD MAPPING in fl2ipfix.1). */
+#include <stdio.h>
+#include <string.h>
+
+#include "idmap.h"
+#include "ipfix.h"
+#include "map.h"
+#include "parse.h"
+
+static int
+fail(struct parse_error *err, enum parse_field f, const char *reason)
+{
+	snprintf(err->field, sizeof(err->field), "%s", parse_field_name(f));
+	snprintf(err->reason, sizeof(err->reason), "%s", reason);
+	return -1;
+}
+
+static int
+addr_eq(const struct parse_addr *a, const struct parse_addr *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->a, b->a, a->family == 4 ? 4 : 16) == 0;
+}
+
+static void
+note(struct map_new *nw, enum idmap_kind kind, uint32_t index, int first)
+{
+	if (first && nw->n < sizeof(nw->v) / sizeof(nw->v[0])) {
+		nw->v[nw->n].kind = (uint8_t)kind;
+		nw->v[nw->n].index = index;
+		nw->n++;
+	}
+}
+
+/* Resolve one string field to an integer; 0 if absent, 1 if set, -2 error. */
+static int
+resolve(struct idmap *m, const struct parse_record *r, enum parse_field f,
+    enum idmap_kind kind, uint32_t *out, struct map_new *nw,
+    struct idmap_error *ierr)
+{
+	int first;
+
+	if (!parse_has(r, f))
+		return 0;
+	if (idmap_get(m, kind, r->str[f].p, r->str[f].len, out, &first,
+	    ierr) == -1)
+		return -2;
+	note(nw, kind, *out, first);
+	return 1;
+}
+
+int
+map_has_traffic(const struct parse_record *r)
+{
+	static const enum parse_field traffic[] = { PF_SRCADDR, PF_DSTADDR,
+	    PF_PKT_SRCADDR, PF_PKT_DSTADDR, PF_SRCPORT, PF_DSTPORT,
+	    PF_PROTOCOL, PF_PACKETS, PF_BYTES };
+	size_t i;
+
+	for (i = 0; i < sizeof(traffic) / sizeof(traffic[0]); i++)
+		if (parse_has(r, traffic[i]))
+			return 1;
+	return 0;
+}
+
+/* Source and destination: the packet's own addresses, each side alone. */
+static int
+map_addrs(const struct parse_record *r, struct ipfix_flow *f,
+    struct parse_error *err)
+{
+	const struct parse_addr *src = NULL, *dst = NULL;
+
+	if (parse_has(r, PF_PKT_SRCADDR))
+		src = &r->pkt_srcaddr;
+	else if (parse_has(r, PF_SRCADDR))
+		src = &r->srcaddr;
+	if (parse_has(r, PF_PKT_DSTADDR))
+		dst = &r->pkt_dstaddr;
+	else if (parse_has(r, PF_DSTADDR))
+		dst = &r->dstaddr;
+	if (src != NULL && dst != NULL && src->family != dst->family)
+		return fail(err, src == &r->srcaddr ? PF_SRCADDR :
+		    PF_PKT_SRCADDR, "source and destination are of different "
+		    "address families");
+	if (src != NULL) {
+		f->has |= IPFIX_HAS_SRC;
+		f->family = src->family;
+		memcpy(f->src, src->a, 16);
+	}
+	if (dst != NULL) {
+		f->has |= IPFIX_HAS_DST;
+		f->family = dst->family;
+		memcpy(f->dst, dst->a, 16);
+	}
+	/* The interface-level pair, when it says something the packet pair does not. */
+	if (src != NULL && dst != NULL && parse_has(r, PF_SRCADDR) &&
+	    parse_has(r, PF_DSTADDR) && (!addr_eq(src, &r->srcaddr) ||
+	    !addr_eq(dst, &r->dstaddr))) {
+		if (r->srcaddr.family != r->dstaddr.family ||
+		    r->srcaddr.family != src->family)
+			return fail(err, PF_SRCADDR, "interface and packet "
+			    "addresses are of different address families");
+		f->has |= IPFIX_HAS_NAT;
+		f->nat_family = r->srcaddr.family;
+		memcpy(f->nat_src, r->srcaddr.a, 16);
+		memcpy(f->nat_dst, r->dstaddr.a, 16);
+	}
+	return 0;
+}
+
+static int
+map_tgw_loss(const struct parse_record *r, struct ipfix_flow *f,
+    struct parse_error *err)
+{
+	/* RFC 7270 drop reasons, in the order of r->lost[]. */
+	static const uint8_t reason[4] = { IPFIX_FWD_UNROUTABLE,
+	    IPFIX_FWD_DROP_UNKNOWN, IPFIX_FWD_DF_SET, IPFIX_FWD_BAD_TTL };
+	uint64_t	sum = 0, most = 0;
+	int		i, any = 0, which = -1;
+
+	for (i = 0; i < 4; i++) {
+		if (!parse_has(r, (enum parse_field)(PF_PACKETS_LOST_NO_ROUTE +
+		    i)))
+			continue;
+		any = 1;
+		if (sum + r->lost[i] < sum)
+			return fail(err, (enum parse_field)
+			    (PF_PACKETS_LOST_NO_ROUTE + i),
+			    "lost packets add up to more than 2^64-1");
+		sum += r->lost[i];
+		if (r->lost[i] > most) {
+			most = r->lost[i];
+			which = i;
+		}
+	}
+	if (!any)
+		return 0;
+	f->has |= IPFIX_HAS_FWD | IPFIX_HAS_DROPPED;
+	f->dropped = sum;
+	f->fwd = which < 0 ? IPFIX_FWD_FORWARDED : reason[which];
+	return 0;
+}
+
+int
+map_flow(struct idmap *m, const struct parse_record *r, struct ipfix_flow *f,
+    struct map_new *nw, struct parse_error *err, struct idmap_error *ierr)
+{
+	int tgw, rc;
+
+	f->has = 0;
+	f->family = 0;
+	f->nat_family = 0;
+	nw->n = 0;
+	if (map_addrs(r, f, err) == -1)
+		return -1;
+	if (parse_has(r, PF_SRCPORT) != parse_has(r, PF_DSTPORT))
+		return fail(err, parse_has(r, PF_SRCPORT) ? PF_DSTPORT :
+		    PF_SRCPORT, "is - while the other port is not");
+	if (parse_has(r, PF_SRCPORT)) {
+		f->has |= IPFIX_HAS_PORTS;
+		f->sport = r->srcport;
+		f->dport = r->dstport;
+	}
+	if (parse_has(r, PF_PROTOCOL)) {
+		f->has |= IPFIX_HAS_PROTO;
+		f->proto = r->protocol;
+	}
+	if (parse_has(r, PF_TCP_FLAGS)) {
+		f->has |= IPFIX_HAS_TCPFLAGS;
+		f->tcpflags = r->tcp_flags;
+	}
+	if (parse_has(r, PF_PACKETS)) {
+		f->has |= IPFIX_HAS_PACKETS;
+		f->packets = r->packets;
+	}
+	if (parse_has(r, PF_BYTES)) {
+		f->has |= IPFIX_HAS_BYTES;
+		f->bytes = r->bytes;
+	}
+	if (parse_has(r, PF_START) != parse_has(r, PF_END))
+		return fail(err, parse_has(r, PF_START) ? PF_END : PF_START,
+		    "is - while the other time is not");
+	if (parse_has(r, PF_START)) {
+		f->has |= IPFIX_HAS_TIMES;
+		f->start_ms = r->start * 1000;
+		f->end_ms = r->end * 1000;
+	}
+	if (parse_has(r, PF_FLOW_DIRECTION)) {
+		f->has |= IPFIX_HAS_DIRECTION;
+		f->direction = r->direction == PARSE_EGRESS ? 1 : 0;
+	}
+
+	tgw = parse_has(r, PF_TGW_ATTACHMENT_ID) ||
+	    parse_has(r, PF_TGW_PAIR_ATTACHMENT_ID);
+	if (tgw) {
+		/*
+		 * Both records of a flow agree: the attachment where it
+		 * entered is the ingress interface, whichever one logged it.
+		 */
+		enum parse_field in = PF_TGW_ATTACHMENT_ID;
+		enum parse_field out = PF_TGW_PAIR_ATTACHMENT_ID;
+
+		if (parse_has(r, PF_FLOW_DIRECTION) &&
+		    r->direction == PARSE_EGRESS) {
+			in = PF_TGW_PAIR_ATTACHMENT_ID;
+			out = PF_TGW_ATTACHMENT_ID;
+		}
+		if ((rc = resolve(m, r, in, IDMAP_IF, &f->in_if, nw,
+		    ierr)) == -2)
+			return -2;
+		if (rc)
+			f->has |= IPFIX_HAS_INIF;
+		if ((rc = resolve(m, r, out, IDMAP_IF, &f->out_if, nw,
+		    ierr)) == -2)
+			return -2;
+		if (rc)
+			f->has |= IPFIX_HAS_OUTIF;
+	} else {
+		if ((rc = resolve(m, r, PF_INTERFACE_ID, IDMAP_IF, &f->in_if,
+		    nw, ierr)) == -2)
+			return -2;
+		if (rc)
+			f->has |= IPFIX_HAS_INIF;
+	}
+	if (parse_has(r, PF_ACTION)) {
+		int first;
+
+		f->has |= IPFIX_HAS_FWD;
+		if (r->action == PARSE_ACCEPT) {
+			f->fwd = IPFIX_FWD_FORWARDED;
+			f->out_if = IDMAP_IF_ACCEPT;
+		} else {
+			f->fwd = IPFIX_FWD_ACL_DENY;
+			f->out_if = IDMAP_IF_REJECT;
+		}
+		if (!tgw) {
+			f->has |= IPFIX_HAS_OUTIF;
+			idmap_use_reserved(m, f->out_if, &first);
+			note(nw, IDMAP_IF, f->out_if, first);
+		}
+	} else if (map_tgw_loss(r, f, err) == -1)
+		return -1;
+
+	if ((rc = resolve(m, r, tgw || !parse_has(r, PF_VPC_ID) ?
+	    PF_TGW_SRC_VPC_ID : PF_VPC_ID, IDMAP_VRF, &f->in_vrf, nw,
+	    ierr)) == -2)
+		return -2;
+	if (rc)
+		f->has |= IPFIX_HAS_INVRF;
+	if ((rc = resolve(m, r, PF_TGW_DST_VPC_ID, IDMAP_VRF, &f->out_vrf, nw,
+	    ierr)) == -2)
+		return -2;
+	if (rc)
+		f->has |= IPFIX_HAS_OUTVRF;
+	return 0;
+}

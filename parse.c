@@ -1,0 +1,653 @@
+/* parse.c: owns the flow-log field catalogue, layouts, and line parsing. */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+
+/* How the text of a field is checked and stored. */
+enum ftype {
+	T_STR,		/* opaque id or name: printable UTF-8 */
+	T_ADDR,		/* IPv4 or IPv6 address */
+	T_U8, T_U16, T_U64, T_TIME,
+	T_ACTION, T_STATUS, T_DIRECTION, T_IPTYPE, T_RESTYPE
+};
+
+struct fdef {
+	const char	*name;
+	uint8_t		 type;
+};
+
+/* The catalogue, in enum parse_field order (checked by a unit test). */
+static const struct fdef fields[PF_NFIELDS] = {
+	[PF_VERSION] = { "version", T_U8 },
+	[PF_ACCOUNT_ID] = { "account-id", T_STR },
+	[PF_INTERFACE_ID] = { "interface-id", T_STR },
+	[PF_SRCADDR] = { "srcaddr", T_ADDR },
+	[PF_DSTADDR] = { "dstaddr", T_ADDR },
+	[PF_SRCPORT] = { "srcport", T_U16 },
+	[PF_DSTPORT] = { "dstport", T_U16 },
+	[PF_PROTOCOL] = { "protocol", T_U8 },
+	[PF_PACKETS] = { "packets", T_U64 },
+	[PF_BYTES] = { "bytes", T_U64 },
+	[PF_START] = { "start", T_TIME },
+	[PF_END] = { "end", T_TIME },
+	[PF_ACTION] = { "action", T_ACTION },
+	[PF_LOG_STATUS] = { "log-status", T_STATUS },
+	[PF_VPC_ID] = { "vpc-id", T_STR },
+	[PF_SUBNET_ID] = { "subnet-id", T_STR },
+	[PF_INSTANCE_ID] = { "instance-id", T_STR },
+	[PF_TCP_FLAGS] = { "tcp-flags", T_U8 },
+	[PF_TYPE] = { "type", T_IPTYPE },
+	[PF_PKT_SRCADDR] = { "pkt-srcaddr", T_ADDR },
+	[PF_PKT_DSTADDR] = { "pkt-dstaddr", T_ADDR },
+	[PF_REGION] = { "region", T_STR },
+	[PF_AZ_ID] = { "az-id", T_STR },
+	[PF_SUBLOCATION_TYPE] = { "sublocation-type", T_STR },
+	[PF_SUBLOCATION_ID] = { "sublocation-id", T_STR },
+	[PF_PKT_SRC_AWS_SERVICE] = { "pkt-src-aws-service", T_STR },
+	[PF_PKT_DST_AWS_SERVICE] = { "pkt-dst-aws-service", T_STR },
+	[PF_FLOW_DIRECTION] = { "flow-direction", T_DIRECTION },
+	[PF_TRAFFIC_PATH] = { "traffic-path", T_U8 },
+	[PF_ECS_CLUSTER_ARN] = { "ecs-cluster-arn", T_STR },
+	[PF_ECS_CLUSTER_NAME] = { "ecs-cluster-name", T_STR },
+	[PF_ECS_CONTAINER_INSTANCE_ARN] = { "ecs-container-instance-arn",
+	    T_STR },
+	[PF_ECS_CONTAINER_INSTANCE_ID] = { "ecs-container-instance-id", T_STR },
+	[PF_ECS_CONTAINER_ID] = { "ecs-container-id", T_STR },
+	[PF_ECS_SECOND_CONTAINER_ID] = { "ecs-second-container-id", T_STR },
+	[PF_ECS_SERVICE_NAME] = { "ecs-service-name", T_STR },
+	[PF_ECS_TASK_DEFINITION_ARN] = { "ecs-task-definition-arn", T_STR },
+	[PF_ECS_TASK_ARN] = { "ecs-task-arn", T_STR },
+	[PF_ECS_TASK_ID] = { "ecs-task-id", T_STR },
+	[PF_REJECT_REASON] = { "reject-reason", T_STR },
+	[PF_RESOURCE_ID] = { "resource-id", T_STR },
+	[PF_ENCRYPTION_STATUS] = { "encryption-status", T_U8 },
+	[PF_INSTANCE_TAG] = { "instance-tag", T_STR },
+	[PF_INSTANCE_TAG_2] = { "instance-tag-2", T_STR },
+	[PF_INTERFACE_TAG] = { "interface-tag", T_STR },
+	[PF_INTERFACE_TAG_2] = { "interface-tag-2", T_STR },
+	[PF_ASG_TAG] = { "asg-tag", T_STR },
+	[PF_ASG_TAG_2] = { "asg-tag-2", T_STR },
+	[PF_INTERFACE_TYPE] = { "interface-type", T_STR },
+	[PF_NEXT_HOP_INTERFACE_ID] = { "next-hop-interface-id", T_STR },
+	[PF_NEXT_HOP_SUBNET_ID] = { "next-hop-subnet-id", T_STR },
+	[PF_NEXT_HOP_AZ_ID] = { "next-hop-az-id", T_STR },
+	[PF_NEXT_HOP_VPC_ID] = { "next-hop-vpc-id", T_STR },
+	[PF_NEXT_HOP_INTERFACE_TYPE] = { "next-hop-interface-type", T_STR },
+	[PF_RESOURCE_TYPE] = { "resource-type", T_RESTYPE },
+	[PF_TGW_ID] = { "tgw-id", T_STR },
+	[PF_TGW_ATTACHMENT_ID] = { "tgw-attachment-id", T_STR },
+	[PF_TGW_SRC_VPC_ACCOUNT_ID] = { "tgw-src-vpc-account-id", T_STR },
+	[PF_TGW_DST_VPC_ACCOUNT_ID] = { "tgw-dst-vpc-account-id", T_STR },
+	[PF_TGW_SRC_VPC_ID] = { "tgw-src-vpc-id", T_STR },
+	[PF_TGW_DST_VPC_ID] = { "tgw-dst-vpc-id", T_STR },
+	[PF_TGW_SRC_SUBNET_ID] = { "tgw-src-subnet-id", T_STR },
+	[PF_TGW_DST_SUBNET_ID] = { "tgw-dst-subnet-id", T_STR },
+	[PF_TGW_SRC_ENI] = { "tgw-src-eni", T_STR },
+	[PF_TGW_DST_ENI] = { "tgw-dst-eni", T_STR },
+	[PF_TGW_SRC_AZ_ID] = { "tgw-src-az-id", T_STR },
+	[PF_TGW_DST_AZ_ID] = { "tgw-dst-az-id", T_STR },
+	[PF_TGW_PAIR_ATTACHMENT_ID] = { "tgw-pair-attachment-id", T_STR },
+	[PF_PACKETS_LOST_NO_ROUTE] = { "packets-lost-no-route", T_U64 },
+	[PF_PACKETS_LOST_BLACKHOLE] = { "packets-lost-blackhole", T_U64 },
+	[PF_PACKETS_LOST_MTU_EXCEEDED] = { "packets-lost-mtu-exceeded", T_U64 },
+	[PF_PACKETS_LOST_TTL_EXPIRED] = { "packets-lost-ttl-expired", T_U64 },
+};
+
+static const char preset_vpc[] =
+    "version account-id interface-id srcaddr dstaddr srcport dstport "
+    "protocol packets bytes start end action log-status";
+
+static const char preset_tgw[] =
+    "version resource-type account-id tgw-id tgw-attachment-id "
+    "tgw-src-vpc-account-id tgw-dst-vpc-account-id tgw-src-vpc-id "
+    "tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni "
+    "tgw-dst-eni tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id "
+    "srcaddr dstaddr srcport dstport protocol packets bytes start end "
+    "log-status type packets-lost-no-route packets-lost-blackhole "
+    "packets-lost-mtu-exceeded packets-lost-ttl-expired tcp-flags region "
+    "flow-direction pkt-src-aws-service pkt-dst-aws-service";
+
+/* Largest start/end in seconds whose milliseconds fit in 64 bits. */
+#define TIME_MAX	(UINT64_MAX / 1000)
+
+static void
+seterr(struct parse_error *err, const char *field, const char *reason)
+{
+	if (err == NULL)
+		return;
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	snprintf(err->reason, sizeof(err->reason), "%s", reason);
+}
+
+const char *
+parse_field_name(enum parse_field f)
+{
+	if ((unsigned)f >= PF_NFIELDS)
+		return "(unknown)";
+	return fields[f].name;
+}
+
+enum parse_field
+parse_field_lookup(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < PF_NFIELDS; i++)
+		if (strlen(fields[i].name) == len &&
+		    memcmp(fields[i].name, s, len) == 0)
+			return (enum parse_field)i;
+	return PF_UNKNOWN;
+}
+
+static int
+isblank_(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+parse_blank(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (!isblank_(s[i]))
+			return 0;
+	return 1;
+}
+
+/* A header token: [a-z][a-z0-9]*(-[a-z0-9]+)* */
+static int
+nameshaped(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || s[0] < 'a' || s[0] > 'z' || s[len - 1] == '-')
+		return 0;
+	for (i = 1; i < len; i++) {
+		char c = s[i];
+
+		if (c == '-') {
+			if (s[i - 1] == '-')
+				return 0;
+		} else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
+			return 0;
+	}
+	return 1;
+}
+
+void
+parse_layout_free(struct parse_layout *l)
+{
+	free(l->header);
+	l->header = NULL;
+	l->headerlen = 0;
+	l->ncol = 0;
+}
+
+/*
+ * Build a layout from a list of names (already split).  Names are given as
+ * (pointer, length) pairs; the header text is rebuilt from them.
+ */
+struct namelist {
+	const char	*p[PARSE_MAX_COLUMNS];
+	size_t		 len[PARSE_MAX_COLUMNS];
+	size_t		 n;
+};
+
+static int
+layout_build(struct parse_layout *l, const struct namelist *nl,
+    enum parse_origin origin, struct parse_error *err)
+{
+	struct parse_layout	 nw;
+	size_t			 i, total = 0;
+	char			*h;
+
+	if (nl->n == 0) {
+		seterr(err, "format", "no field names");
+		return -1;
+	}
+	memset(&nw, 0, sizeof(nw));
+	nw.origin = origin;
+	nw.ncol = nl->n;
+	for (i = 0; i < nl->n; i++) {
+		enum parse_field f = parse_field_lookup(nl->p[i], nl->len[i]);
+
+		if (f != PF_UNKNOWN) {
+			if (nw.has[f]) {
+				seterr(err, fields[f].name,
+				    "field name appears twice");
+				return -1;
+			}
+			nw.has[f] = (int)i + 1;
+		} else
+			nw.nunknown++;
+		nw.col[i] = (uint8_t)f;
+		total += nl->len[i] + 1;
+	}
+	if ((h = malloc(total)) == NULL) {
+		seterr(err, "format", "out of memory");
+		return -1;
+	}
+	nw.headerlen = 0;
+	for (i = 0; i < nl->n; i++) {
+		if (i > 0)
+			h[nw.headerlen++] = ' ';
+		memcpy(h + nw.headerlen, nl->p[i], nl->len[i]);
+		nw.headerlen += nl->len[i];
+	}
+	h[nw.headerlen] = '\0';
+	nw.header = h;
+	parse_layout_free(l);
+	*l = nw;
+	return 0;
+}
+
+int
+parse_layout_default(struct parse_layout *l)
+{
+	struct parse_layout	tmp;
+	int			rc;
+
+	memset(&tmp, 0, sizeof(tmp));
+	rc = parse_layout_format(&tmp, "vpc-default", NULL);
+	if (rc == 0) {
+		tmp.origin = PARSE_ORIGIN_DEFAULT;
+		parse_layout_free(l);
+		*l = tmp;
+	}
+	return rc;
+}
+
+int
+parse_layout_format(struct parse_layout *l, const char *fmt,
+    struct parse_error *err)
+{
+	struct namelist	 nl;
+	char		 buf[8192];
+	const char	*s;
+	size_t		 i, n;
+
+	if (strcmp(fmt, "vpc-default") == 0)
+		fmt = preset_vpc;
+	else if (strcmp(fmt, "tgw-default") == 0)
+		fmt = preset_tgw;
+
+	/* Work on a copy where '_' becomes '-' (Athena spelling). */
+	n = strlen(fmt);
+	if (n >= sizeof(buf)) {
+		seterr(err, "format", "format string too long");
+		return -1;
+	}
+	for (i = 0; i <= n; i++)
+		buf[i] = fmt[i] == '_' ? '-' : fmt[i];
+
+	nl.n = 0;
+	s = buf;
+	for (;;) {
+		const char *tok;
+		size_t tlen;
+
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == ',')
+			s++;
+		if (*s == '\0')
+			break;
+		tok = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '\n' &&
+		    *s != ',')
+			s++;
+		tlen = (size_t)(s - tok);
+		/* ${name} or $${name} */
+		if (tok[0] == '$') {
+			size_t skip = tok[1] == '$' ? 2 : 1;
+
+			if (tlen < skip + 3 || tok[skip] != '{' ||
+			    tok[tlen - 1] != '}') {
+				seterr(err, "format",
+				    "expected ${name}, $${name} or name");
+				return -1;
+			}
+			tok += skip + 1;
+			tlen -= skip + 2;
+		}
+		if (!nameshaped(tok, tlen)) {
+			seterr(err, "format", "not a field name: use "
+			    "lower-case words joined by hyphens");
+			return -1;
+		}
+		if (nl.n == PARSE_MAX_COLUMNS) {
+			seterr(err, "format", "too many fields");
+			return -1;
+		}
+		nl.p[nl.n] = tok;
+		nl.len[nl.n] = tlen;
+		nl.n++;
+	}
+	return layout_build(l, &nl, PARSE_ORIGIN_FORMAT, err);
+}
+
+int
+parse_header(struct parse_layout *l, const char *s, size_t len,
+    struct parse_error *err)
+{
+	struct namelist	nl;
+	size_t		i = 0, known = 0;
+
+	nl.n = 0;
+	for (;;) {
+		size_t start;
+
+		while (i < len && isblank_(s[i]))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && !isblank_(s[i]))
+			i++;
+		if (!nameshaped(s + start, i - start))
+			return 0;
+		if (nl.n == PARSE_MAX_COLUMNS) {
+			seterr(err, "header", "too many fields");
+			return -1;
+		}
+		if (parse_field_lookup(s + start, i - start) != PF_UNKNOWN)
+			known++;
+		nl.p[nl.n] = s + start;
+		nl.len[nl.n] = i - start;
+		nl.n++;
+	}
+	/* Most tokens must be known names, so a data line is never taken. */
+	if (known == 0 || known * 2 <= nl.n)
+		return 0;
+	if (layout_build(l, &nl, PARSE_ORIGIN_HEADER, err) == -1)
+		return -1;
+	return 1;
+}
+
+/* Unsigned decimal, no sign, no spaces, at most max. */
+static int
+getu64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t	v = 0;
+	size_t		i;
+
+	if (len == 0 || len > 20)
+		return -1;
+	for (i = 0; i < len; i++) {
+		unsigned d = (unsigned char)s[i] - '0';
+
+		if (d > 9)
+			return -1;
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+getv4(const char *s, size_t len, uint8_t *a)
+{
+	size_t		i = 0;
+	int		oct;
+
+	for (oct = 0; oct < 4; oct++) {
+		unsigned	v = 0;
+		size_t		start = i;
+
+		while (i < len && s[i] >= '0' && s[i] <= '9' && i - start < 3)
+			v = v * 10 + (unsigned)(s[i++] - '0');
+		if (i == start || v > 255 || (s[start] == '0' && i - start > 1))
+			return -1;
+		a[oct] = (uint8_t)v;
+		if (oct < 3) {
+			if (i == len || s[i] != '.')
+				return -1;
+			i++;
+		}
+	}
+	return i == len ? 0 : -1;
+}
+
+static int
+getaddr(const char *s, size_t len, struct parse_addr *a)
+{
+	char	buf[64];
+
+	if (memchr(s, ':', len) == NULL) {
+		memset(a->a, 0, sizeof(a->a));
+		a->family = 4;
+		return getv4(s, len, a->a);
+	}
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	a->family = 6;
+	return inet_pton(AF_INET6, buf, a->a) == 1 ? 0 : -1;
+}
+
+/* Printable UTF-8 without controls: what an id, name or tag may hold. */
+static int
+goodstr(const unsigned char *s, size_t len)
+{
+	size_t	i = 0;
+
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t n, k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c < 0x21 || c == 0x7f)
+				return -1;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else
+			return -1;
+		for (k = 1; k <= n; k++) {
+			if (i + k >= len || (s[i + k] & 0xc0) != 0x80)
+				return -1;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return -1;
+		i += n + 1;
+	}
+	return 0;
+}
+
+static int
+eq(const char *s, size_t len, const char *lit)
+{
+	return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+static void
+setbit(struct parse_record *r, enum parse_field f)
+{
+	r->present[f >> 6] |= (uint64_t)1 << (f & 63);
+}
+
+/* Convert one field; returns NULL or the reason it is bad. */
+static const char *
+convert(struct parse_record *r, enum parse_field f, const char *s,
+    size_t len)
+{
+	uint64_t	v;
+
+	switch (fields[f].type) {
+	case T_STR:
+		if (goodstr((const unsigned char *)s, len) == -1)
+			return "not printable UTF-8";
+		r->str[f].p = s;
+		r->str[f].len = len;
+		break;
+	case T_ADDR: {
+		struct parse_addr *a;
+
+		a = f == PF_SRCADDR ? &r->srcaddr :
+		    f == PF_DSTADDR ? &r->dstaddr :
+		    f == PF_PKT_SRCADDR ? &r->pkt_srcaddr : &r->pkt_dstaddr;
+		if (getaddr(s, len, a) == -1)
+			return "not an IPv4 or IPv6 address";
+		break;
+	}
+	case T_U8:
+		if (getu64(s, len, 255, &v) == -1)
+			return "not a number from 0 to 255";
+		switch (f) {
+		case PF_VERSION:
+			r->version = (uint8_t)v;
+			break;
+		case PF_PROTOCOL:
+			r->protocol = (uint8_t)v;
+			break;
+		case PF_TCP_FLAGS:
+			r->tcp_flags = (uint8_t)v;
+			break;
+		case PF_TRAFFIC_PATH:
+			r->traffic_path = (uint8_t)v;
+			break;
+		default:
+			r->encryption_status = (uint8_t)v;
+			break;
+		}
+		break;
+	case T_U16:
+		if (getu64(s, len, 65535, &v) == -1)
+			return "not a port number from 0 to 65535";
+		if (f == PF_SRCPORT)
+			r->srcport = (uint16_t)v;
+		else
+			r->dstport = (uint16_t)v;
+		break;
+	case T_U64:
+		if (getu64(s, len, UINT64_MAX, &v) == -1)
+			return "not a number from 0 to 18446744073709551615";
+		switch (f) {
+		case PF_PACKETS:
+			r->packets = v;
+			break;
+		case PF_BYTES:
+			r->bytes = v;
+			break;
+		default:
+			r->lost[f - PF_PACKETS_LOST_NO_ROUTE] = v;
+			break;
+		}
+		break;
+	case T_TIME:
+		if (getu64(s, len, TIME_MAX, &v) == -1)
+			return "not a time in Unix seconds";
+		if (f == PF_START)
+			r->start = v;
+		else
+			r->end = v;
+		break;
+	case T_ACTION:
+		if (eq(s, len, "ACCEPT"))
+			r->action = PARSE_ACCEPT;
+		else if (eq(s, len, "REJECT"))
+			r->action = PARSE_REJECT;
+		else
+			return "not ACCEPT, REJECT or -";
+		break;
+	case T_STATUS:
+		if (eq(s, len, "OK"))
+			r->log_status = PARSE_OK;
+		else if (eq(s, len, "NODATA"))
+			r->log_status = PARSE_NODATA;
+		else if (eq(s, len, "SKIPDATA"))
+			r->log_status = PARSE_SKIPDATA;
+		else
+			return "not OK, NODATA, SKIPDATA or -";
+		break;
+	case T_DIRECTION:
+		if (eq(s, len, "ingress"))
+			r->direction = PARSE_INGRESS;
+		else if (eq(s, len, "egress"))
+			r->direction = PARSE_EGRESS;
+		else
+			return "not ingress, egress or -";
+		break;
+	case T_IPTYPE:
+		if (!eq(s, len, "IPv4") && !eq(s, len, "IPv6") &&
+		    !eq(s, len, "EFA"))
+			return "not IPv4, IPv6, EFA or -";
+		r->str[f].p = s;
+		r->str[f].len = len;
+		break;
+	case T_RESTYPE:
+		if (!eq(s, len, "TransitGateway") &&
+		    !eq(s, len, "TransitGatewayAttachment"))
+			return "not TransitGateway or TransitGatewayAttachment";
+		r->str[f].p = s;
+		r->str[f].len = len;
+		break;
+	}
+	setbit(r, f);
+	return NULL;
+}
+
+int
+parse_line(const struct parse_layout *l, const char *s, size_t len,
+    struct parse_record *r, struct parse_error *err)
+{
+	size_t		i = 0, col = 0;
+	const char	*why;
+
+	r->present[0] = r->present[1] = 0;
+	for (;;) {
+		size_t start;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i == len)
+			break;
+		start = i;
+		while (i < len && s[i] != ' ' && s[i] != '\t')
+			i++;
+		if (col < l->ncol && l->col[col] != PF_UNKNOWN &&
+		    !(i - start == 1 && s[start] == '-')) {
+			enum parse_field f = (enum parse_field)l->col[col];
+
+			if ((why = convert(r, f, s + start, i - start)) != NULL) {
+				seterr(err, fields[f].name, why);
+				return -1;
+			}
+		}
+		col++;
+	}
+	if (col != l->ncol) {
+		char reason[120];
+
+		snprintf(reason, sizeof(reason),
+		    "expected %zu fields, found %zu", l->ncol, col);
+		seterr(err, "line", reason);
+		return -1;
+	}
+	return 0;
+}
