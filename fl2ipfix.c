@@ -326,14 +326,16 @@ send_names(struct run *r, const struct map_new *nw)
 	int		k;
 
 	for (i = 0; i < nw->n; i++) {
-		const char *id, *descr;
+		const char *id, *name, *descr;
+		int vrf = nw->v[i].kind == IDMAP_VRF;
 
 		idmap_label(r->map, (enum idmap_kind)nw->v[i].kind,
-		    nw->v[i].index, &id, &descr);
+		    nw->v[i].index, &id, &name, &descr);
+		/* A VRF's name is the VPC's Name; an interface's, its label. */
 		for (k = 0; k < r->nout; k++)
-			if (ipfix_add_name(r->out[k].exp, nw->v[i].kind ==
-			    IDMAP_IF ? IPFIX_TABLE_IF : IPFIX_TABLE_VRF,
-			    nw->v[i].index, id, descr) == -1)
+			if (ipfix_add_name(r->out[k].exp, vrf ?
+			    IPFIX_TABLE_VRF : IPFIX_TABLE_IF, nw->v[i].index,
+			    id, vrf ? name : descr) == -1)
 				return out_fail(r, &r->out[k], "write");
 	}
 	return 0;

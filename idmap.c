@@ -592,11 +592,12 @@ idmap_count(const struct idmap *m, enum idmap_kind kind)
 
 void
 idmap_label(const struct idmap *m, enum idmap_kind kind, uint32_t index,
-    const char **id, const char **descr)
+    const char **id, const char **name, const char **descr)
 {
 	const struct entry *e;
 
 	*id = "";
+	*name = "";
 	*descr = "";
 	if (kind == IDMAP_IF && index == IDMAP_IF_ACCEPT) {
 		*id = "ACCEPT";
@@ -611,6 +612,8 @@ idmap_label(const struct idmap *m, enum idmap_kind kind, uint32_t index,
 	if ((e = find_idx(m, (uint8_t)kind, index)) == NULL)
 		return;
 	*id = e->id;
+	if (e->name != NULL)
+		*name = e->name;
 	if (e->descr != NULL)
 		*descr = e->descr;
 }

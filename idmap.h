@@ -55,11 +55,12 @@ long		 idmap_load_names(struct idmap *, const char *path,
 
 /*
  * The labels of an index for the options records: the AWS id (or the
- * pseudo-interface's name) and a description ("" if none is known).  The
+ * pseudo-interface's name), its Name from the names file, and a
+ * description combining name and description ("" when not known).  The
  * strings belong to the map.
  */
 void		 idmap_label(const struct idmap *, enum idmap_kind, uint32_t,
-		    const char **id, const char **descr);
+		    const char **id, const char **name, const char **descr);
 
 /* How many ids the map holds of a kind. */
 size_t		 idmap_count(const struct idmap *, enum idmap_kind);
