@@ -429,7 +429,8 @@ getaddr(const char *s, size_t len, struct parse_addr *a)
 		a->family = 4;
 		return getv4(s, len, a->a);
 	}
-	if (len >= sizeof(buf))
+	/* inet_pton would stop at a NUL and accept what came before it. */
+	if (len >= sizeof(buf) || memchr(s, '\0', len) != NULL)
 		return -1;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
