@@ -619,7 +619,13 @@ putvarstr(struct wbuf *w, const char *s)
 {
 	size_t n = utf8_cut(s, IPFIX_NAME_MAX);
 
-	put8(w, (uint8_t)n);
+	/* RFC 7011 section 7: 255 in the first octet means "two more follow". */
+	if (n < 255)
+		put8(w, (uint8_t)n);
+	else {
+		put8(w, 255);
+		put16(w, (uint16_t)n);
+	}
 	putbytes(w, s, n);
 }
 

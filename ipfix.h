@@ -46,7 +46,7 @@ struct ipfix_flow {
 
 /* How one exporter (one output) behaves. */
 struct ipfix_config {
-	size_t		msgsize;	/* largest message, 64..65535 */
+	size_t		msgsize;	/* largest message, 512..65535 */
 	uint32_t	domain;		/* observation domain id */
 	int		fixed_time;	/* export_time below is used as is */
 	uint32_t	export_time;
