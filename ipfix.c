@@ -12,6 +12,8 @@
 #define SET_TEMPLATE	2
 #define SET_OPTIONS	3
 #define VARLEN		65535
+/* The smallest message budget: an interface name record must fit. */
+#define MIN_MSGSIZE	512
 
 /*
  * The flow template catalogue.  A template holds the rows whose group bit is
@@ -426,6 +428,8 @@ ipfix_new(const struct ipfix_config *cfg, struct sink *sink)
 	e->cfg = *cfg;
 	if (e->cfg.msgsize > 65535)
 		e->cfg.msgsize = 65535;
+	if (e->cfg.msgsize < MIN_MSGSIZE)
+		e->cfg.msgsize = MIN_MSGSIZE;
 	if (e->cfg.copies < 1)
 		e->cfg.copies = 1;
 	e->sink = sink;
@@ -614,10 +618,17 @@ utf8_cut(const char *s, size_t max)
 	return n;
 }
 
-static void
-putvarstr(struct wbuf *w, const char *s)
+/* Octets a variable-length string of n octets takes, length included. */
+static size_t
+varlen_size(size_t n)
 {
-	size_t n = utf8_cut(s, IPFIX_NAME_MAX);
+	return (n < 255 ? 1 : 3) + n;
+}
+
+static void
+putvarstr(struct wbuf *w, const char *s, size_t max)
+{
+	size_t n = utf8_cut(s, max);
 
 	/* RFC 7011 section 7: 255 in the first octet means "two more follow". */
 	if (n < 255)
@@ -654,12 +665,22 @@ name_record(struct ipfix_exporter *e, const struct otemplate *o,
 		putfixstr(&w, descr[0] != '\0' ? descr : nm->name,
 		    NFDUMP_NAMELEN);
 	} else if (o->table == IPFIX_TABLE_IF) {
+		/*
+		 * Name and description together may not fit a small message
+		 * (two 255-octet strings need 520 octets): the description
+		 * gives way.  With MIN_MSGSIZE it keeps at least 227 octets.
+		 */
+		size_t fit = e->cfg.msgsize - MSG_HDR - SET_HDR - 4 -
+		    varlen_size(utf8_cut(nm->name, IPFIX_NAME_MAX)) - 3;
+
 		put32(&w, nm->index);
-		putvarstr(&w, nm->name);
-		putvarstr(&w, descr);
+		putvarstr(&w, nm->name, IPFIX_NAME_MAX);
+		putvarstr(&w, descr, fit < IPFIX_NAME_MAX ? fit :
+		    IPFIX_NAME_MAX);
 	} else {
 		put32(&w, nm->index);
-		putvarstr(&w, descr[0] != '\0' ? descr : nm->name);
+		putvarstr(&w, descr[0] != '\0' ? descr : nm->name,
+		    IPFIX_NAME_MAX);
 	}
 	return w.over ? 0 : w.len;
 }
