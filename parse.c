@@ -617,8 +617,9 @@ int
 parse_line(const struct parse_layout *l, const char *s, size_t len,
     struct parse_record *r, struct parse_error *err)
 {
-	size_t		i = 0, col = 0;
-	const char	*why;
+	size_t		 i = 0, col = 0;
+	const char	*why = NULL;
+	enum parse_field bad = PF_UNKNOWN;
 
 	r->present[0] = r->present[1] = 0;
 	for (;;) {
@@ -631,23 +632,28 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 		start = i;
 		while (i < len && s[i] != ' ' && s[i] != '\t')
 			i++;
-		if (col < l->ncol && l->col[col] != PF_UNKNOWN &&
+		if (why == NULL && col < l->ncol &&
+		    l->col[col] != PF_UNKNOWN &&
 		    !(i - start == 1 && s[start] == '-')) {
-			enum parse_field f = (enum parse_field)l->col[col];
-
-			if ((why = convert(r, f, s + start, i - start)) != NULL) {
-				seterr(err, fields[f].name, why);
-				return -1;
-			}
+			bad = (enum parse_field)l->col[col];
+			why = convert(r, bad, s + start, i - start);
 		}
 		col++;
 	}
+	/*
+	 * A wrong field count says more than the first bad field: a line in
+	 * another layout fails in some field, but the count is the reason.
+	 */
 	if (col != l->ncol) {
 		char reason[120];
 
 		snprintf(reason, sizeof(reason),
 		    "expected %zu fields, found %zu", l->ncol, col);
 		seterr(err, "line", reason);
+		return -1;
+	}
+	if (why != NULL) {
+		seterr(err, fields[bad].name, why);
 		return -1;
 	}
 	return 0;

@@ -499,6 +499,14 @@ test_bad_lines(void)
 		  "24989 22 6 421 478677 1764201600 1764201655 ACCEPT OK x", 0,
 		  "line", "expected 14 fields, found 15" },
 		{ "srcaddr dstaddr", "", 0, "line", "found 0" },
+		/* The count wins over a bad field (a line in another layout). */
+		{ "srcaddr dstaddr packets", "x y z w", 0, "line",
+		  "expected 3 fields, found 4" },
+		{ "srcaddr dstaddr packets", "1.2.3.4 x", 0, "line",
+		  "expected 3 fields, found 2" },
+		/* The first bad field is named, not a later one. */
+		{ "srcaddr dstaddr packets", "1.2.3.4 x y", 0, "dstaddr",
+		  "IPv4 or IPv6" },
 		{ "srcaddr", "10.0.0.256", 0, "srcaddr", "IPv4 or IPv6" },
 		{ "srcaddr", "10.0.0", 0, "srcaddr", "IPv4 or IPv6" },
 		{ "srcaddr", "10.0.0.1.5", 0, "srcaddr", "IPv4 or IPv6" },
