@@ -341,6 +341,13 @@ send_names(struct run *r, const struct map_new *nw)
 	return 0;
 }
 
+/* Totals stop at 2^64-1 rather than wrap (one record may hold 2^64-1). */
+static void
+add_sat(uint64_t *sum, uint64_t v)
+{
+	*sum = *sum + v < *sum ? UINT64_MAX : *sum + v;
+}
+
 /* One line through parse -> filter -> map (ids) -> ipfix. */
 static int
 do_line(struct run *r, struct parse_layout *l, const char *file,
@@ -429,9 +436,9 @@ do_line(struct run *r, struct parse_layout *l, const char *file,
 			return out_fail(r, &r->out[k], "write");
 	r->c.outcome[O_EXPORTED]++;
 	if (flow.has & IPFIX_HAS_PACKETS)
-		r->c.packets += flow.packets;
+		add_sat(&r->c.packets, flow.packets);
 	if (flow.has & IPFIX_HAS_BYTES)
-		r->c.bytes += flow.bytes;
+		add_sat(&r->c.bytes, flow.bytes);
 	return 0;
 }
 
