@@ -349,17 +349,20 @@ input_next(struct input *in, struct input_line *l)
 		} else if ((nl = memchr(in->buf + in->start, '\n', have)) !=
 		    NULL) {
 			size_t len = (size_t)(nl - (in->buf + in->start));
+			/* The limit is on the text: a CR before the LF is free. */
+			size_t text = len > 0 && nl[-1] == '\r' ? len - 1 : len;
 
 			in->lineno++;
 			l->lineno = in->lineno;
-			if (len > in->linemax) {
+			if (text > in->linemax) {
 				l->toolong = 1;
 				len = in->linemax;
 			}
 			setline(l, in->buf + in->start, len);
 			in->start = (size_t)(nl - in->buf) + 1;
 			return 1;
-		} else if (have > in->linemax) {
+		} else if (have > in->linemax + 1 || (have == in->linemax + 1 &&
+		    in->buf[in->end - 1] != '\r')) {
 			in->lineno++;
 			l->lineno = in->lineno;
 			l->toolong = 1;
