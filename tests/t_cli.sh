@@ -311,6 +311,32 @@ is blank-status "$rc" 0
 same blank-lines "$TMP/out" "$TMP/v2.ipfix"
 stats blank-stats "lines=11 blank=5 header=1 exported=3 nodata=1 skipdata=1"
 
+# The line limit (65536 bytes) is on the text: a CRLF line of 65536 bytes
+# is as fine as an LF one; one byte more is malformed, in either form.
+$PY - "$TMP" <<'EOF'
+import sys
+line = ('2 123456789012 eni-0aaaaaaaaaaaaaaa1 10.0.0.1 10.0.0.2 1024 443 6 '
+        '10 8400 1764201600 1764201660 ACCEPT OK')
+for n in (65536, 65537):
+    long = line.replace('123456789012', '1' * (n - len(line) + 12), 1)
+    for end, name in (('\n', 'lf'), ('\r\n', 'crlf')):
+        with open('%s/len%d%s.log' % (sys.argv[1], n, name), 'w') as f:
+            f.write(long + end + line + end)
+EOF
+for f in len65536lf len65536crlf len65537lf len65537crlf; do
+	run --stats=json -o /dev/null "$TMP/$f.log"
+	case $f in
+	len65536*) stats "line-limit-$f" "lines=2 exported=2" ;;
+	*)	stats "line-limit-$f" "lines=2 exported=1 malformed=1"
+		check "line-limit-$f-message" grep -q "$f.log:1: line: longer than 65536 bytes" "$TMP/err" ;;
+	esac
+	gzip -c "$TMP/$f.log" | fl2ipfix --stats=json -o /dev/null 2>"$TMP/err"
+	case $f in
+	len65536*) stats "line-limit-$f-gzip" "lines=2 exported=2" ;;
+	*) stats "line-limit-$f-gzip" "lines=2 exported=1 malformed=1" ;;
+	esac
+done
+
 # Empty and header-only inputs are fine: no output at all.
 : >"$TMP/empty.log"
 run --export-time $T --stats=json "$TMP/empty.log"
