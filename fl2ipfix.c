@@ -638,6 +638,7 @@ main(int argc, char *argv[])
 			break;
 		case 'h':
 			usage(stdout);
+			filter_free(r.filter);
 			return 0;
 		case 'm':
 			opt.idmap = optarg;
@@ -653,6 +654,7 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("fl2ipfix %s\n", VERSION);
+			filter_free(r.filter);
 			return 0;
 		case OPT_ACCOUNT:
 		case OPT_ACTION:
@@ -703,6 +705,7 @@ main(int argc, char *argv[])
 			break;
 		default:
 			usage(stderr);
+			filter_free(r.filter);
 			return EXIT_USAGE;
 		}
 	}
