@@ -197,6 +197,28 @@ test_header(void)
 		    l.ncol == 3);
 		parse_layout_free(&l);
 	}
+	/* Every known name, in reverse catalogue order. */
+	{
+		struct parse_layout	l;
+		struct parse_error	e;
+		char			buf[4096];
+		size_t			n = 0;
+		int			k, ok = 1;
+
+		memset(&l, 0, sizeof(l));
+		for (k = PF_NFIELDS - 1; k >= 0; k--)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+			    k < PF_NFIELDS - 1 ? " " : "",
+			    parse_field_name((enum parse_field)k));
+		ASSERT("header all names reversed", parse_header(&l, buf, n,
+		    &e) == 1 && l.ncol == PF_NFIELDS && l.nunknown == 0);
+		for (k = 0; k < PF_NFIELDS; k++)
+			if (l.col[k] != PF_NFIELDS - 1 - k ||
+			    l.has[k] != PF_NFIELDS - k)
+				ok = 0;
+		ASSERT("header all names reversed: columns", ok);
+		parse_layout_free(&l);
+	}
 	/* 128 columns are fine, 129 are too many. */
 	{
 		struct parse_layout	l;
