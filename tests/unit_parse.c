@@ -9,11 +9,16 @@
 
 static char name[200];
 
-/* A test name built from a prefix and the case's input. */
+/* A test name built from a prefix and the case's input, on one line. */
 static const char *
 tname(const char *prefix, const char *what)
 {
+	char *p;
+
 	snprintf(name, sizeof(name), "%s: %s", prefix, what);
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '.';
 	return name;
 }
 
