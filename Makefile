@@ -40,6 +40,8 @@ sink.o: sink.c sink.h
 units: $(UNITS)
 
 $(UNITS): $(LIBOBJS) tests/unit.h
+tests/unit_parse: tests/unit_parse.c
+tests/unit_ipfix: tests/unit_ipfix.c
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -I. $(LDFLAGS) -o $@ $@.c $(LIBOBJS) $(LIBS)
 
 deps:
