@@ -64,12 +64,12 @@ check-asan: check-deps
 check-valgrind: check-deps all units
 	FL2IPFIX_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" sh tests/run.sh t_cli.sh
 
+# Convert samples/ (the Quick start in README.md); installs missing build
+# packages first when run as root.
 demo: deps all
-	./fl2ipfix --stats -o demo.ipfix samples/*.log
-	@echo "demo.ipfix: `wc -c <demo.ipfix` bytes of IPFIX from samples/"
-	@if command -v tshark >/dev/null 2>&1; then \
-		tshark -r demo.ipfix -T fields -e cflow.srcaddr -e cflow.dstaddr \
-		    -e cflow.packets64 -e cflow.octets64 2>/dev/null | head -20; fi
+	./fl2ipfix --stats -N samples/names.tsv -o demo.ipfix samples/*.log
+	@echo "demo.ipfix: `wc -c <demo.ipfix` bytes of IPFIX from samples/*.log;" \
+	    "look inside with: ipfixDump -i demo.ipfix, or tshark -r demo.ipfix -O cflow"
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
