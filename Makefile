@@ -54,19 +54,30 @@ check: check-deps all units
 	sh tests/run.sh
 
 # The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
+# Objects built without them would count as up to date, so everything is
+# rebuilt from clean, and cleaned again after (so that no sanitizer build is
+# left behind for make install).
+ASAN_CFLAGS =	-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all
+ASAN_LDFLAGS =	-fsanitize=address,undefined
+
 check-asan: check-deps
-
-	$(MAKE) all units CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" LDFLAGS="-fsanitize=address,undefined"
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run.sh
-
+	$(MAKE) clean
+	$(MAKE) all units CFLAGS="$(ASAN_CFLAGS)" LDFLAGS="$(ASAN_LDFLAGS)"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    sh tests/run.sh || { $(MAKE) clean; exit 1; }
+	$(MAKE) clean
 
 # The CLI tests with the binary under valgrind.
 check-valgrind: check-deps all units
 	FL2IPFIX_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" sh tests/run.sh t_cli.sh
 
-# Convert samples/ (the Quick start in README.md); installs missing build
-# packages first when run as root.
-demo: deps all
+# Convert samples/ (the Quick start in README.md).  The build packages are
+# installed first (as root), before anything is compiled, even under make -j.
+demo:
+	sh tests/deps.sh build
+	$(MAKE) all
 	./fl2ipfix --stats -N samples/names.tsv -o demo.ipfix samples/*.log
 	@echo "demo.ipfix: `wc -c <demo.ipfix` bytes of IPFIX from samples/*.log;" \
 	    "look inside with: ipfixDump -i demo.ipfix, or tshark -r demo.ipfix -O cflow"
