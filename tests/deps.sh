@@ -26,7 +26,7 @@ for p in $want; do
 done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
-	echo "deps.sh: missing packages; as root run: apt-get install -y$missing" >&2
+	echo "deps.sh: missing packages; as root run: apt-get update && apt-get install -y$missing" >&2
 	exit 1
 fi
 echo "deps.sh: installing:$missing" >&2
