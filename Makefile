@@ -40,9 +40,12 @@ sink.o: sink.c sink.h
 units: $(UNITS)
 
 $(UNITS): $(LIBOBJS) tests/unit.h
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -I. $(LDFLAGS) -o $@ $@.c $(LIBOBJS) $(LIBS)
+
+# Each unit test is rebuilt when its source changes.  These lines have no
+# recipe of their own: the one above builds every unit test.
 tests/unit_parse: tests/unit_parse.c
 tests/unit_ipfix: tests/unit_ipfix.c
-	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -I. $(LDFLAGS) -o $@ $@.c $(LIBOBJS) $(LIBS)
 
 deps:
 	sh tests/deps.sh build
