@@ -212,6 +212,7 @@ class Checker:
         self.options_records = 0
         self.sets = 0
         self.records_by_template = {}
+        self.template_fields = {}   # "odid/tid" -> "ie:len ..."
 
     def domain(self, odid):
         d = self.domains.get(odid)
@@ -219,12 +220,16 @@ class Checker:
             d = self.domains[odid] = {"templates": {}, "records": 0}
         return d
 
-    def define(self, d, t, where):
+    def define(self, odid, d, t, where):
         old = d["templates"].get(t.tid)
         if old is not None and old.key() != t.key():
             raise Violation("%s: template %d redefined with different "
                             "content" % (where, t.tid))
         d["templates"][t.tid] = t
+        self.template_fields["%d/%d" % (odid, t.tid)] = "%s%s" % (
+            "scope %d: " % t.scope if t.scope else "",
+            " ".join("%d:%d" % f[:2] if not f[2] else "%d/%d:%d" % (
+                f[2], f[0], f[1]) for f in t.fields))
         if t.scope:
             self.options_template_records += 1
         else:
@@ -287,14 +292,14 @@ class Checker:
                     raise Violation("%s: empty template set" % swhere)
                 while p < send:
                     t, p = parse_template(data, p, send, False, swhere)
-                    self.define(d, t, swhere)
+                    self.define(odid, d, t, swhere)
             elif sid == 3:
                 t, p = parse_template(data, p, send, True, swhere)
                 if p != send:
                     raise Violation("%s: %d octets after the options template"
                                     " (one options template per set, no "
                                     "padding)" % (swhere, send - p))
-                self.define(d, t, swhere)
+                self.define(odid, d, t, swhere)
             elif sid < 256:
                 raise Violation("%s: set id %d is reserved" % (swhere, sid))
             else:
@@ -344,6 +349,7 @@ class Checker:
             "flow_records": self.flow_records,
             "options_records": self.options_records,
             "records_by_template": self.records_by_template,
+            "template_fields": self.template_fields,
         }
 
 

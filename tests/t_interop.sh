@@ -192,6 +192,22 @@ GENOPTS="--gzip-members 2" one operands 150 tgw 14 v2 15 mix 16 v2 17
 # Larger input: the strict check, ipfixDump and tshark only.
 GENOPTS="--gzip-members 9" PYMAX=0 one mix-large 8000 mix 18
 
+# One element list, one template id: in every run (issue 2).
+check interop-template-ids $PY - "$TMP"/*.sum <<'EOF'
+import json, sys
+byid, byfields = {}, {}
+for path in sys.argv[1:]:
+    for k, f in json.load(open(path))["template_fields"].items():
+        tid = k.split("/")[1]
+        if byid.setdefault(tid, f) != f:
+            sys.exit("template %s is %r in one run, %r in another" % (
+                tid, byid[tid], f))
+        if byfields.setdefault(f, tid) != tid:
+            sys.exit("%r has template ids %s and %s" % (f, byfields[f], tid))
+if len(byid) < 50:
+    sys.exit("only %d templates seen" % len(byid))
+EOF
+
 # The checks must be able to fail: a wrong expected value, and broken files.
 b=$TMP/mix-small
 if [ -s "$b.dump" ]; then
