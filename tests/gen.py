@@ -80,7 +80,7 @@ PROFILES = {
     "mix": dict(segments=["v2-bare", "v2", "v5-custom", "console", "random",
                           "tgw", "tgw-custom", "random", "v2", "console"],
                 shuffle=True, crlf=0.3, blank=0.04, special=0.05,
-                big=0.3, ipv6=0.4, ws=0.05, repeat=0.3),
+                big=0.3, ipv6=0.4, ws=0.05, repeat=1.2),
 }
 
 
@@ -437,7 +437,15 @@ def main():
         description="Random AWS flow logs and the IPFIX values fl2ipfix "
                     "must produce from them.")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--profile", default="mix", choices=sorted(PROFILES))
+    p.add_argument("--profile", default="mix", choices=sorted(PROFILES),
+                   help="v2: default layout, no header; v2-header; "
+                        "v5-custom: all v2-v5 fields shuffled; console: "
+                        "alphabetical subset of all VPC fields; random: "
+                        "shuffled subset; ipv6: mostly IPv6; big: mostly "
+                        "64-bit counters; tgw: TGW default; tgw-custom: "
+                        "shuffled TGW subset; mix (default): segments of "
+                        "all of them with repeated headers, blank lines, "
+                        "CRLF, odd spacing")
     p.add_argument("--lines", type=int, default=200,
                    help="data lines (default 200)")
     p.add_argument("--ipv6", type=float, help="share of IPv6 flows")
@@ -452,7 +460,7 @@ def main():
     p.add_argument("--ws", type=float,
                    help="share of lines split by runs of spaces/tabs")
     p.add_argument("--repeat", type=float,
-                   help="chance of repeating the header inside a segment")
+                   help="repeated header lines per segment, on average")
     p.add_argument("--segments", type=int,
                    help="number of layout segments (headers)")
     p.add_argument("--gzip-members", type=int, default=0,
@@ -499,7 +507,7 @@ def main():
             if rng.random() < a.blank:
                 lines.append((rng.choice(["", " ", "\t", "  \t "]),
                               "blank", None))
-            if rng.random() < a.repeat / per_seg * 4:
+            if rng.random() < a.repeat / per_seg:
                 lines.append((" ".join(layout), "header", None))
             rec = mkrecord(g, layout, kind)
             outcome, vals = expect_values(rec)
