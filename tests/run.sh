@@ -5,10 +5,19 @@ cd "$(dirname "$0")/.." || exit 2
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
-for u in tests/unit_*; do
-	case $u in *.c|*.o|*.dSYM) continue ;; esac
-	[ -x "$u" ] || continue
-	"$u" 2>&1 | tee -a "$out" | grep -v '^ok ' || true
+for src in tests/unit_*.c; do
+	u=${src%.c}
+	if [ ! -x "$u" ] || ! [ "$u" -nt "$src" ]; then
+		echo "FAIL $u: not built (run make units)" | tee -a "$out"
+		continue
+	fi
+	if ! "$u" >"$out.one" 2>&1; then
+		grep -q '^FAIL ' "$out.one" ||
+		    echo "FAIL $u: exited non-zero" >>"$out.one"
+	fi
+	grep -v '^ok ' "$out.one" || true
+	cat "$out.one" >>"$out"
+	rm -f "$out.one"
 done
 if [ $# -gt 0 ]; then scripts="$*"; else scripts=$(ls tests/t_*.sh 2>/dev/null); fi
 for t in $scripts; do
