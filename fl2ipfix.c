@@ -494,6 +494,7 @@ do_operand(struct run *r, const char *path)
 	return rc == -2 ? -1 : 0;
 }
 
+/* One object per configured filter (zeros included), none for the others. */
 static void
 print_removed_json(FILE *fp, const struct run *r)
 {
@@ -504,7 +505,7 @@ print_removed_json(FILE *fp, const struct run *r)
 		const struct filter_removed *c = filter_removed(r->filter,
 		    (enum filter_id)i);
 
-		if (c->records == 0 && !filter_active(r->filter))
+		if (!filter_configured(r->filter, (enum filter_id)i))
 			continue;
 		fprintf(fp, "%s\"%s\":{\"records\":%" PRIu64 ",\"packets\":%"
 		    PRIu64 ",\"bytes\":%" PRIu64 "}", first ? "" : ",",
