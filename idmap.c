@@ -279,6 +279,42 @@ bad:
 }
 
 /*
+ * Can this unterminated tail be the start of a journal line whose writer
+ * was killed?  Anything else (a binary file, stray text) is corruption:
+ * appending to it would damage a file that is not a map.
+ */
+static int
+torn_ok(const char *s, size_t len)
+{
+	static const char *const heads[] = { "if ", "vrf " };
+	size_t	i, k, n = 0;
+
+	if (s[0] == '#') {
+		for (i = 1; i < len; i++)
+			if (s[i] < ' ' || s[i] > '~')
+				return 0;
+		return 1;
+	}
+	for (k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
+		n = strlen(heads[k]);
+		if (memcmp(s, heads[k], len < n ? len : n) == 0)
+			break;
+	}
+	if (k == sizeof(heads) / sizeof(heads[0]))
+		return 0;
+	if (len <= n)
+		return 1;
+	for (i = n; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == len)
+		return 1;
+	if (i == n || s[i] != ' ')
+		return 0;
+	i++;
+	return i == len || idmap_valid_id(s + i, len - i);
+}
+
+/*
  * Read what the journal gained since m->off (our own and other processes'
  * appends) and apply it.  A last line without its newline is left unread
  * (a writer may be in the middle of it, or was killed).
@@ -359,8 +395,14 @@ catch_up(struct idmap *m, struct idmap_error *err, int *torn)
 		}
 		pos += n;
 	}
-	if (linelen > 0) {
-		/* An unterminated tail: a writer was killed mid-line. */
+	if (linelen > 0 && rc == 0) {
+		/* An unterminated tail: a writer was killed mid-line? */
+		if (!torn_ok(line, linelen)) {
+			seterr(err, m->path, m->lineno + 1, "not a line of the "
+			    "form KIND INDEX ID, and no line end");
+			free(line);
+			return -1;
+		}
 		m->lastc = 'x';
 		if (torn != NULL)
 			*torn = 1;

@@ -381,6 +381,13 @@ test_bad(void)
 		    "if 17 eni-a\n", 4 },
 		{ "conflict-two-ids", "# h\nif 16 eni-a\nif 16 eni-b\n", 3 },
 		{ "conflict-vrf", "vrf 1 vpc-a\nvrf 1 vpc-b\n", 2 },
+		/* An unterminated tail that no writer could have left. */
+		{ "tail-binary", "\x7f" "ELF\x02\x01\x01", 1 },
+		{ "tail-text", "if 16 eni-a\nhello", 2 },
+		{ "tail-bad-kind", "if 16 eni-a\nvrx", 2 },
+		{ "tail-no-number", "if 16 eni-a\nif x", 2 },
+		{ "tail-bad-id", "if 16 eni-a\nif 17 eni-\x01", 2 },
+		{ "tail-control-comment", "# map\x01", 1 },
 	};
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
