@@ -46,10 +46,8 @@ $(UNITS): $(LIBOBJS) tests/unit.h
 # recipe of their own: the one above builds every unit test.
 tests/unit_parse: tests/unit_parse.c
 tests/unit_ipfix: tests/unit_ipfix.c
-
-# Each unit test is rebuilt when its source changes.
-tests/unit_idmap: tests/unit_idmap.c idmap.h
-tests/unit_filter: tests/unit_filter.c filter.h parse.h
+tests/unit_idmap: tests/unit_idmap.c
+tests/unit_filter: tests/unit_filter.c
 
 deps:
 	sh tests/deps.sh build

@@ -200,7 +200,8 @@ fi
 NAMES=$TOP/samples/names.tsv
 cat "$TOP/samples/vpc-v5-console-order.log" "$TOP/samples/tgw-default.log" \
     "$TOP/samples/vpc-v2-default.log" >"$TMP/mixed.log"
-# Long and multi-byte names are cut at 240 octets on a character boundary.
+# Long and multi-byte names are cut at 255 octets on a character boundary
+# (1 + 84 * 3 = 253), which takes the three-octet length form.
 long=$($PY -c 'print("x" + "\u20ac" * 100)')
 printf 'eni-0123456789abcdef0\t%s\tNone\nvpc-05566778899aabbcc\t%s\tx\n' \
     "$long" "$long" >"$TMP/long.tsv"
@@ -217,9 +218,9 @@ fl2ipfix -N "$TMP/long.tsv" -N "$NAMES" -o "$TMP/long.ipfix" "$TMP/mixed.log"
 decode ipfixdump "$TMP/long.ipfix" >"$TMP/long.json" &&
     check names-long-cut flowcheck "$TMP/long.json" -N "$TMP/long.tsv" \
     -N "$NAMES" "$TMP/mixed.log"
-check names-long-238-octets $PY -c "import json, sys
+check names-long-253-octets $PY -c "import json, sys
 n = sum(1 for l in open('$TMP/long.json') for v in json.loads(l).values()
-        if v == 'x' + '\u20ac' * 79)
+        if v == 'x' + '\u20ac' * 84)
 sys.exit(n != 2)"
 # tshark's cflow.if_name, cflow.if_descr and cflow.vrfname (in its PDML)
 # must say what ipfixDump says, record for record.
