@@ -18,7 +18,7 @@ LIBS =		-lz -lpcap -lpthread
 
 LIBOBJS =	filter.o idmap.o input.o ipfix.o map.o parse.o sink.o
 OBJS =		fl2ipfix.o $(LIBOBJS)
-UNITS =		tests/unit_parse tests/unit_ipfix
+UNITS =		tests/unit_parse tests/unit_ipfix tests/unit_idmap tests/unit_filter
 
 all: fl2ipfix
 
@@ -46,6 +46,8 @@ $(UNITS): $(LIBOBJS) tests/unit.h
 # recipe of their own: the one above builds every unit test.
 tests/unit_parse: tests/unit_parse.c
 tests/unit_ipfix: tests/unit_ipfix.c
+tests/unit_idmap: tests/unit_idmap.c
+tests/unit_filter: tests/unit_filter.c
 
 deps:
 	sh tests/deps.sh build

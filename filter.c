@@ -87,6 +87,12 @@ filter_active(const struct filter *f)
 	return 0;
 }
 
+int
+filter_configured(const struct filter *f, enum filter_id id)
+{
+	return id < FILTER_N && f->on[id];
+}
+
 static int
 addlist(struct strlist *l, const char *s)
 {
@@ -302,6 +308,17 @@ mixaddr(struct fkey *k, const struct parse_record *r, enum parse_field pkt,
 		mix(k, a->a, a->family == 4 ? 4 : 16);
 }
 
+/* An attachment id, tagged the same whichever column it came from. */
+static void
+mixattach(struct fkey *k, const struct parse_record *r, enum parse_field f)
+{
+	uint8_t tag = parse_has(r, f) ? 1 : 0;
+
+	mix(k, &tag, 1);
+	if (tag)
+		mix(k, r->str[f].p, r->str[f].len);
+}
+
 /*
  * The key: the packet's source and destination, ports, protocol, start,
  * end, packets and bytes; for Transit Gateway records also the unordered
@@ -333,8 +350,9 @@ flowkey(const struct parse_record *r)
 			swap = c > 0 || (c == 0 && sx->len > sy->len);
 		} else if (!parse_has(r, x))
 			swap = 1;
-		mixfield(&k, r, swap ? y : x);
-		mixfield(&k, r, swap ? x : y);
+		/* One tag for both: the pair is unordered. */
+		mixattach(&k, r, swap ? y : x);
+		mixattach(&k, r, swap ? x : y);
 		mixfield(&k, r, PF_TGW_ID);
 	}
 	return k;

@@ -38,8 +38,9 @@ int		 filter_set(struct filter *, enum filter_id, const char *arg,
 /* Drop repeated observations, remembering the last window flows (> 0). */
 int		 filter_set_dedup(struct filter *, size_t window);
 
-/* Is any filter configured? */
+/* Is any filter configured?  Is this one? */
 int		 filter_active(const struct filter *);
+int		 filter_configured(const struct filter *, enum filter_id);
 
 /*
  * Decide on one record: FILTER_KEEP, or the filter that removed it (its

@@ -319,6 +319,16 @@ out_fail(struct run *r, struct output *o, const char *what)
 	return -1;
 }
 
+/* An id map or names file error: file[:line]: what: reason. */
+static void
+warn_idmap(const struct idmap_error *e, const char *what)
+{
+	if (e->line > 0)
+		warnx("%s:%lu: %s: %s", e->file, e->line, what, e->reason);
+	else
+		warnx("%s: %s: %s", e->file, what, e->reason);
+}
+
 static int
 send_names(struct run *r, const struct map_new *nw)
 {
@@ -425,7 +435,7 @@ do_line(struct run *r, struct parse_layout *l, const char *file,
 		return 0;
 	}
 	if (rc == -2) {
-		warnx("%s: %s", ierr.file, ierr.reason);
+		warn_idmap(&ierr, "id map");
 		set_status(r, EXIT_TROUBLE);
 		return -1;
 	}
@@ -494,6 +504,7 @@ do_operand(struct run *r, const char *path)
 	return rc == -2 ? -1 : 0;
 }
 
+/* One object per configured filter (zeros included), none for the others. */
 static void
 print_removed_json(FILE *fp, const struct run *r)
 {
@@ -504,7 +515,7 @@ print_removed_json(FILE *fp, const struct run *r)
 		const struct filter_removed *c = filter_removed(r->filter,
 		    (enum filter_id)i);
 
-		if (c->records == 0 && !filter_active(r->filter))
+		if (!filter_configured(r->filter, (enum filter_id)i))
 			continue;
 		fprintf(fp, "%s\"%s\":{\"records\":%" PRIu64 ",\"packets\":%"
 		    PRIu64 ",\"bytes\":%" PRIu64 "}", first ? "" : ",",
@@ -727,20 +738,19 @@ main(int argc, char *argv[])
 
 	/* Everything that can fail before output is opened first. */
 	if ((r.map = idmap_open(opt.idmap, &ierr, &torn)) == NULL) {
-		if (ierr.line > 0)
-			errx(EXIT_TROUBLE, "%s:%lu: %s", ierr.file, ierr.line,
-			    ierr.reason);
-		errx(EXIT_TROUBLE, "%s: %s", ierr.file, ierr.reason);
+		warn_idmap(&ierr, "id map");
+		filter_free(r.filter);
+		return EXIT_TROUBLE;
 	}
 	if (torn)
-		warnx("%s: ignored an incomplete last line (an earlier run "
-		    "was interrupted)", opt.idmap);
+		warnx("%s: id map: ignored an incomplete last line (an earlier "
+		    "run was interrupted)", opt.idmap);
 	for (i = 0; i < opt.nnames; i++)
 		if (idmap_load_names(r.map, opt.names[i], &ierr) == -1) {
-			if (ierr.line > 0)
-				errx(EXIT_TROUBLE, "%s:%lu: %s", ierr.file,
-				    ierr.line, ierr.reason);
-			errx(EXIT_TROUBLE, "%s: %s", ierr.file, ierr.reason);
+			warn_idmap(&ierr, "names file");
+			idmap_close(r.map);
+			filter_free(r.filter);
+			return EXIT_TROUBLE;
 		}
 	if (opt.rejects != NULL && (r.rejects = fopen(opt.rejects, "w")) ==
 	    NULL)

@@ -53,6 +53,7 @@ struct idmap {
 	char		*path;
 	int		 fd;
 	off_t		 off;		/* read up to here */
+	unsigned long	 lineno;	/* complete lines before off */
 	char		 lastc;		/* last byte of the file seen */
 	/* Names. */
 	struct nameent	*names;
@@ -211,7 +212,7 @@ add(struct idmap *m, uint8_t kind, const char *s, size_t len, uint32_t index)
  */
 static int
 apply_line(struct idmap *m, const char *s, size_t len, unsigned long lineno,
-    struct idmap_error *err, int *torn)
+    struct idmap_error *err)
 {
 	char		 kbuf[8];
 	const char	*p = s, *end = s + len, *id;
@@ -224,13 +225,11 @@ apply_line(struct idmap *m, const char *s, size_t len, unsigned long lineno,
 		end--;
 	if (p == end || *p == '#')
 		return 0;
+	/* A torn line closed by a later writer: reported when it was torn. */
 	if ((size_t)(end - p) >= strlen(TORN_MARK) &&
 	    memcmp(end - strlen(TORN_MARK), TORN_MARK,
-	    strlen(TORN_MARK)) == 0) {
-		if (torn != NULL)
-			*torn = 1;
+	    strlen(TORN_MARK)) == 0)
 		return 0;
-	}
 	for (klen = 0; p + klen < end && p[klen] != ' '; klen++)
 		;
 	if (klen == 0 || klen >= sizeof(kbuf))
@@ -254,8 +253,7 @@ apply_line(struct idmap *m, const char *s, size_t len, unsigned long lineno,
 		goto bad;
 	id = ++p;
 	idlen = (size_t)(end - id);
-	if (idlen == 0 || memchr(id, ' ', idlen) != NULL ||
-	    memchr(id, '\t', idlen) != NULL)
+	if (!idmap_valid_id(id, idlen))
 		goto bad;
 	if ((e = find_id(m, kind, id, idlen)) != NULL) {
 		if (e->index != v) {
@@ -281,6 +279,42 @@ bad:
 }
 
 /*
+ * Can this unterminated tail be the start of a journal line whose writer
+ * was killed?  Anything else (a binary file, stray text) is corruption:
+ * appending to it would damage a file that is not a map.
+ */
+static int
+torn_ok(const char *s, size_t len)
+{
+	static const char *const heads[] = { "if ", "vrf " };
+	size_t	i, k, n = 0;
+
+	if (s[0] == '#') {
+		for (i = 1; i < len; i++)
+			if (s[i] < ' ' || s[i] > '~')
+				return 0;
+		return 1;
+	}
+	for (k = 0; k < sizeof(heads) / sizeof(heads[0]); k++) {
+		n = strlen(heads[k]);
+		if (memcmp(s, heads[k], len < n ? len : n) == 0)
+			break;
+	}
+	if (k == sizeof(heads) / sizeof(heads[0]))
+		return 0;
+	if (len <= n)
+		return 1;
+	for (i = n; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+		;
+	if (i == len)
+		return 1;
+	if (i == n || s[i] != ' ')
+		return 0;
+	i++;
+	return i == len || idmap_valid_id(s + i, len - i);
+}
+
+/*
  * Read what the journal gained since m->off (our own and other processes'
  * appends) and apply it.  A last line without its newline is left unread
  * (a writer may be in the middle of it, or was killed).
@@ -291,7 +325,6 @@ catch_up(struct idmap *m, struct idmap_error *err, int *torn)
 	char		 buf[65536];
 	char		*line = NULL;
 	size_t		 linelen = 0, linecap = 0;
-	unsigned long	 lineno = 0;
 	off_t		 pos = m->off;
 	ssize_t		 n;
 	int		 rc = 0;
@@ -331,13 +364,13 @@ catch_up(struct idmap *m, struct idmap_error *err, int *torn)
 				memcpy(line + linelen, buf + start, add);
 				linelen += add;
 			}
-			lineno++;
-			if (apply_line(m, line, linelen, lineno, err,
-			    torn) == -1) {
+			if (apply_line(m, line, linelen, m->lineno + 1,
+			    err) == -1) {
 				free(line);
 				return -1;
 			}
 			m->off = pos + i + 1;
+			m->lineno++;
 			m->lastc = '\n';
 			linelen = 0;
 			start = i + 1;
@@ -362,8 +395,14 @@ catch_up(struct idmap *m, struct idmap_error *err, int *torn)
 		}
 		pos += n;
 	}
-	if (linelen > 0) {
-		/* An unterminated tail: a writer was killed mid-line. */
+	if (linelen > 0 && rc == 0) {
+		/* An unterminated tail: a writer was killed mid-line? */
+		if (!torn_ok(line, linelen)) {
+			seterr(err, m->path, m->lineno + 1, "not a line of the "
+			    "form KIND INDEX ID, and no line end");
+			free(line);
+			return -1;
+		}
 		m->lastc = 'x';
 		if (torn != NULL)
 			*torn = 1;
@@ -416,6 +455,7 @@ idmap_open(const char *path, struct idmap_error *err, int *torn)
 		idmap_close(m);
 		return NULL;
 	}
+	/* Exclusive, as a new file gets its header line below. */
 	if (lock(m, LOCK_EX, err) == -1) {
 		idmap_close(m);
 		return NULL;
@@ -437,6 +477,7 @@ idmap_open(const char *path, struct idmap_error *err, int *torn)
 			return NULL;
 		}
 		m->off = n;
+		m->lineno = 1;
 		m->lastc = '\n';
 	}
 	flock(m->fd, LOCK_UN);
@@ -500,6 +541,7 @@ persist(struct idmap *m, const struct entry *e, struct idmap_error *err)
 		seterr(err, m->path, 0, "%s", strerror(errno));
 		return -1;
 	}
+	/* A torn tail left by a killed writer is closed and marked first. */
 	n = snprintf(line, cap, "%s%s %lu %s\n",
 	    m->lastc != '\n' ? TORN_MARK "\n" : "", kindname[e->kind],
 	    (unsigned long)e->index, e->id);
@@ -510,8 +552,22 @@ persist(struct idmap *m, const struct entry *e, struct idmap_error *err)
 		    strerror(errno) : "short write (disk full?)");
 		return -1;
 	}
+	m->lineno += m->lastc != '\n' ? 2 : 1;
 	m->lastc = '\n';
 	return 0;
+}
+
+int
+idmap_valid_id(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > IDMAP_ID_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] <= ' ' || s[i] > '~' || s[i] == '#')
+			return 0;
+	return 1;
 }
 
 int
@@ -523,6 +579,11 @@ idmap_get(struct idmap *m, enum idmap_kind kind, const char *s, size_t len,
 
 	*first = 0;
 	if ((e = find_id(m, (uint8_t)kind, s, len)) == NULL) {
+		if (!idmap_valid_id(s, len)) {
+			seterr(err, m->path, 0, "not a valid id: %.*s",
+			    (int)(len < 64 ? len : 64), s);
+			return -1;
+		}
 		if (m->fd != -1) {
 			/* Others may have assigned it (or the next integer). */
 			if (lock(m, LOCK_EX, err) == -1)
@@ -685,12 +746,14 @@ field_dup(const char *s, size_t len)
 	return p;
 }
 
+/* Valid UTF-8 (no overlongs, surrogates or code points past U+10FFFF), no controls. */
 static int
 valid_utf8(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
+		unsigned char lo = 0x80, hi = 0xbf;
 		int n;
 
 		if (*p < 0x80) {
@@ -699,11 +762,25 @@ valid_utf8(const char *s)
 			p++;
 			continue;
 		}
-		n = (*p >= 0xc2 && *p <= 0xdf) ? 1 : (*p >= 0xe0 &&
-		    *p <= 0xef) ? 2 : (*p >= 0xf0 && *p <= 0xf4) ? 3 : -1;
-		if (n < 0)
+		if (*p >= 0xc2 && *p <= 0xdf)
+			n = 1;
+		else if (*p >= 0xe0 && *p <= 0xef) {
+			n = 2;
+			if (*p == 0xe0)
+				lo = 0xa0;
+			else if (*p == 0xed)
+				hi = 0x9f;
+		} else if (*p >= 0xf0 && *p <= 0xf4) {
+			n = 3;
+			if (*p == 0xf0)
+				lo = 0x90;
+			else if (*p == 0xf4)
+				hi = 0x8f;
+		} else
 			return 0;
 		p++;
+		if (*p < lo || *p > hi)
+			return 0;
 		while (n-- > 0) {
 			if ((*p & 0xc0) != 0x80)
 				return 0;

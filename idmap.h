@@ -25,13 +25,21 @@ struct idmap_error {
 
 /*
  * Open the map.  With path NULL the map lives in memory for this run only.
- * Otherwise the journal file is created if missing, read under a shared
- * lock, and kept open to append new assignments.  Returns NULL with err
- * set.  *torn is set when an interrupted last line was ignored.
+ * Otherwise the journal file is created if missing, read under an
+ * exclusive lock, and kept open to append new assignments.  Returns NULL
+ * with err set (err->line > 0 names a bad journal line).  *torn is set
+ * when an interrupted last line was ignored.
  */
 struct idmap	*idmap_open(const char *path, struct idmap_error *err,
 		    int *torn);
 void		 idmap_close(struct idmap *);
+
+/*
+ * Can this string be an id (a journal line holds it whole)?  1 to
+ * IDMAP_ID_MAX visible ASCII characters other than '#'.
+ */
+#define IDMAP_ID_MAX		128
+int		 idmap_valid_id(const char *, size_t);
 
 /*
  * The integer of an id, assigning the next free one (and persisting it

@@ -145,6 +145,7 @@ int
 map_flow(struct idmap *m, const struct parse_record *r, struct ipfix_flow *f,
     struct map_new *nw, struct parse_error *err, struct idmap_error *ierr)
 {
+	enum parse_field ifin = PF_INTERFACE_ID, ifout = PF_UNKNOWN, vrfin;
 	int tgw, rc;
 
 	f->has = 0;
@@ -190,6 +191,11 @@ map_flow(struct idmap *m, const struct parse_record *r, struct ipfix_flow *f,
 		f->direction = r->direction == PARSE_EGRESS ? 1 : 0;
 	}
 
+	/*
+	 * Everything that can refuse the line is checked before the first
+	 * id is resolved: an id resolved for a refused line would be marked
+	 * used, and its names would never be sent.
+	 */
 	tgw = parse_has(r, PF_TGW_ATTACHMENT_ID) ||
 	    parse_has(r, PF_TGW_PAIR_ATTACHMENT_ID);
 	if (tgw) {
@@ -197,34 +203,16 @@ map_flow(struct idmap *m, const struct parse_record *r, struct ipfix_flow *f,
 		 * Both records of a flow agree: the attachment where it
 		 * entered is the ingress interface, whichever one logged it.
 		 */
-		enum parse_field in = PF_TGW_ATTACHMENT_ID;
-		enum parse_field out = PF_TGW_PAIR_ATTACHMENT_ID;
-
+		ifin = PF_TGW_ATTACHMENT_ID;
+		ifout = PF_TGW_PAIR_ATTACHMENT_ID;
 		if (parse_has(r, PF_FLOW_DIRECTION) &&
 		    r->direction == PARSE_EGRESS) {
-			in = PF_TGW_PAIR_ATTACHMENT_ID;
-			out = PF_TGW_ATTACHMENT_ID;
+			ifin = PF_TGW_PAIR_ATTACHMENT_ID;
+			ifout = PF_TGW_ATTACHMENT_ID;
 		}
-		if ((rc = resolve(m, r, in, IDMAP_IF, &f->in_if, nw,
-		    ierr)) == -2)
-			return -2;
-		if (rc)
-			f->has |= IPFIX_HAS_INIF;
-		if ((rc = resolve(m, r, out, IDMAP_IF, &f->out_if, nw,
-		    ierr)) == -2)
-			return -2;
-		if (rc)
-			f->has |= IPFIX_HAS_OUTIF;
-	} else {
-		if ((rc = resolve(m, r, PF_INTERFACE_ID, IDMAP_IF, &f->in_if,
-		    nw, ierr)) == -2)
-			return -2;
-		if (rc)
-			f->has |= IPFIX_HAS_INIF;
 	}
+	vrfin = tgw || !parse_has(r, PF_VPC_ID) ? PF_TGW_SRC_VPC_ID : PF_VPC_ID;
 	if (parse_has(r, PF_ACTION)) {
-		int first;
-
 		f->has |= IPFIX_HAS_FWD;
 		if (r->action == PARSE_ACCEPT) {
 			f->fwd = IPFIX_FWD_FORWARDED;
@@ -233,16 +221,40 @@ map_flow(struct idmap *m, const struct parse_record *r, struct ipfix_flow *f,
 			f->fwd = IPFIX_FWD_ACL_DENY;
 			f->out_if = IDMAP_IF_REJECT;
 		}
-		if (!tgw) {
-			f->has |= IPFIX_HAS_OUTIF;
-			idmap_use_reserved(m, f->out_if, &first);
-			note(nw, IDMAP_IF, f->out_if, first);
-		}
 	} else if (map_tgw_loss(r, f, err) == -1)
 		return -1;
+	{
+		const enum parse_field ids[] = { ifin, ifout, vrfin,
+		    PF_TGW_DST_VPC_ID };
+		size_t i;
 
-	if ((rc = resolve(m, r, tgw || !parse_has(r, PF_VPC_ID) ?
-	    PF_TGW_SRC_VPC_ID : PF_VPC_ID, IDMAP_VRF, &f->in_vrf, nw,
+		for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+			if (ids[i] != PF_UNKNOWN && parse_has(r, ids[i]) &&
+			    !idmap_valid_id(r->str[ids[i]].p,
+			    r->str[ids[i]].len))
+				return fail(err, ids[i], "not an id (1-128 "
+				    "visible ASCII characters, no '#')");
+	}
+
+	if ((rc = resolve(m, r, ifin, IDMAP_IF, &f->in_if, nw, ierr)) == -2)
+		return -2;
+	if (rc)
+		f->has |= IPFIX_HAS_INIF;
+	if (ifout != PF_UNKNOWN) {
+		if ((rc = resolve(m, r, ifout, IDMAP_IF, &f->out_if, nw,
+		    ierr)) == -2)
+			return -2;
+		if (rc)
+			f->has |= IPFIX_HAS_OUTIF;
+	} else if (parse_has(r, PF_ACTION)) {
+		/* VPC: the egress interface says what the ACLs decided. */
+		int first;
+
+		f->has |= IPFIX_HAS_OUTIF;
+		idmap_use_reserved(m, f->out_if, &first);
+		note(nw, IDMAP_IF, f->out_if, first);
+	}
+	if ((rc = resolve(m, r, vrfin, IDMAP_VRF, &f->in_vrf, nw,
 	    ierr)) == -2)
 		return -2;
 	if (rc)
