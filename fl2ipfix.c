@@ -1,5 +1,6 @@
 /* fl2ipfix.c: options, the record loop, accounting, exit status, and every message to the user. */
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <err.h>
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "filter.h"
@@ -30,6 +32,15 @@
 #define MAX_OUTPUTS	3
 #define WARN_LIMIT	20	/* malformed-line messages shown per run */
 #define DEFAULT_MSGSIZE_FILE	65535
+/*
+ * UDP (and pcap, its picture): a message that fits a 1500-octet path even
+ * through a tunnel: 1500 - 80 (WireGuard over IPv6: outer IPv6 40, UDP 8,
+ * WireGuard 32; IPsec ESP tunnels over IPv6 take less) - 40 (our IPv6
+ * header) - 8 (our UDP header) = 1372.
+ */
+#define DEFAULT_MSGSIZE_NET	1372
+#define DEFAULT_REFRESH		60	/* s; collectors keep templates 1800 s */
+#define NET_COPIES		3	/* template copies at first use (UDP) */
 
 enum outcome {
 	O_EXPORTED, O_FILTERED, O_NODATA, O_SKIPDATA, O_HEADER, O_BLANK,
@@ -44,6 +55,8 @@ static const char *const outcome_name[O_N] = {
 struct options {
 	const char	*format;
 	const char	*output;
+	const char	*dest;		/* -d: UDP collector */
+	const char	*pcap;		/* -w: pcap file */
 	const char	*idmap;
 	const char	*rejects;
 	const char	*names[16];
@@ -56,11 +69,37 @@ struct options {
 	size_t		 msgsize;	/* 0: the default of each output */
 	size_t		 dedup_window;
 	int		 dedup;
+	uint32_t	 refresh;	/* --template-refresh */
+	uint64_t	 rate;		/* --rate, 0: as fast as possible */
+	int		 progress;	/* -1 when stderr is a tty, 0 no, 1 yes */
 };
 
 struct output {
 	struct sink		*sink;
 	struct ipfix_exporter	*exp;
+	int			 warned_send;	/* a failed send was reported */
+};
+
+/* --rate: a token bucket of flow records. */
+struct pacer {
+	double		rate;		/* records per second */
+	double		tokens;
+	double		burst;		/* most tokens kept */
+	double		want;		/* tokens to wait for when empty */
+	double		last;		/* time of the last refill */
+	double		last_push;	/* time messages were last pushed */
+};
+
+/* --progress: the status line. */
+struct progress {
+	int		on;
+	int		tty;
+	double		start, last;
+	uint64_t	total_bytes;	/* of all operands, when known */
+	int		size_known;
+	uint64_t	total_operands;
+	int		shown;		/* a line is on the terminal */
+	unsigned	tick;		/* lines until the next clock check */
 };
 
 /* Everything the run counts. */
@@ -85,17 +124,18 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: fl2ipfix [-fhV] [-D direction] [-F format] [-m idmap] "
-	    "[-N names]\n"
-	    "                [-o file] [--account id] [--action action] "
-	    "[--dedup]\n"
-	    "                [--dedup-window n] [--domain n] "
+	    "usage: fl2ipfix [-fhV] [-D direction] [-d host[:port]] "
+	    "[-F format] [-m idmap]\n"
+	    "                [-N names] [-o file] [-w file] [--account id] "
+	    "[--action action]\n"
+	    "                [--dedup] [--dedup-window n] [--domain n] "
 	    "[--export-time seconds]\n"
 	    "                [--interface id] [--message-size bytes] "
-	    "[--rejects file]\n"
-	    "                [--since time] [--stats[=text|json]] "
-	    "[--until time] [--vpc id]\n"
-	    "                [file ...]\n");
+	    "[--[no-]progress]\n"
+	    "                [--rate n] [--rejects file] [--since time] "
+	    "[--stats[=text|json]]\n"
+	    "                [--template-refresh seconds] [--until time] "
+	    "[--vpc id] [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp, "\n"
 		    "Convert AWS VPC and Transit Gateway flow logs to IPFIX.\n\n"
@@ -104,6 +144,11 @@ usage(FILE *fp)
 		    "                         vpc-default or tgw-default\n"
 		    "  -o, --output FILE      write IPFIX to FILE (default "
 		    "stdout)\n"
+		    "  -d, --destination HOST[:PORT]  send IPFIX over UDP to a "
+		    "collector\n"
+		    "                         (port 4739; IPv6 as [ADDR]:PORT)\n"
+		    "  -w, --pcap FILE        write the UDP datagrams to a pcap "
+		    "file\n"
 		    "  -f, --force            write IPFIX to a terminal\n"
 		    "  -m, --idmap FILE       keep interface and VRF numbers in "
 		    "FILE across runs\n"
@@ -130,7 +175,17 @@ usage(FILE *fp)
 		    "      --export-time SECONDS  fixed Export Time, for "
 		    "reproducible output\n"
 		    "      --message-size BYTES   largest IPFIX message "
-		    "(512-65535)\n"
+		    "(512-65535; default\n"
+		    "                         1372 for -d and -w, 65535 for "
+		    "files)\n"
+		    "      --template-refresh SECONDS  resend templates over "
+		    "UDP and pcap\n"
+		    "                         this often (default 60)\n"
+		    "      --rate N           send at most N flow records per "
+		    "second\n"
+		    "      --progress         show a status line on stderr "
+		    "(default: on a terminal)\n"
+		    "      --no-progress      never show it\n"
 		    "      --rejects FILE     copy malformed lines to FILE\n"
 		    "      --stats[=FORMAT]   print line outcomes to stderr "
 		    "(text or json)\n"
@@ -180,7 +235,8 @@ number(const char *s, const char *flag, uint64_t min, uint64_t max)
 enum {
 	OPT_ACCOUNT = 256, OPT_ACTION, OPT_DEDUP, OPT_DEDUP_WINDOW,
 	OPT_DOMAIN, OPT_EXPORT_TIME, OPT_INTERFACE, OPT_MESSAGE_SIZE,
-	OPT_REJECTS, OPT_SINCE, OPT_STATS, OPT_UNTIL, OPT_VPC
+	OPT_NO_PROGRESS, OPT_PROGRESS, OPT_RATE, OPT_REJECTS, OPT_SINCE,
+	OPT_STATS, OPT_TEMPLATE_REFRESH, OPT_UNTIL, OPT_VPC
 };
 
 static const struct option longopts[] = {
@@ -188,6 +244,7 @@ static const struct option longopts[] = {
 	{ "action",		required_argument,	NULL, OPT_ACTION },
 	{ "dedup",		no_argument,		NULL, OPT_DEDUP },
 	{ "dedup-window",	required_argument,	NULL, OPT_DEDUP_WINDOW },
+	{ "destination",	required_argument,	NULL, 'd' },
 	{ "direction",		required_argument,	NULL, 'D' },
 	{ "domain",		required_argument,	NULL, OPT_DOMAIN },
 	{ "export-time",	required_argument,	NULL, OPT_EXPORT_TIME },
@@ -198,10 +255,15 @@ static const struct option longopts[] = {
 	{ "interface",		required_argument,	NULL, OPT_INTERFACE },
 	{ "message-size",	required_argument,	NULL, OPT_MESSAGE_SIZE },
 	{ "names",		required_argument,	NULL, 'N' },
+	{ "no-progress",	no_argument,		NULL, OPT_NO_PROGRESS },
 	{ "output",		required_argument,	NULL, 'o' },
+	{ "pcap",		required_argument,	NULL, 'w' },
+	{ "progress",		no_argument,		NULL, OPT_PROGRESS },
+	{ "rate",		required_argument,	NULL, OPT_RATE },
 	{ "rejects",		required_argument,	NULL, OPT_REJECTS },
 	{ "since",		required_argument,	NULL, OPT_SINCE },
 	{ "stats",		optional_argument,	NULL, OPT_STATS },
+	{ "template-refresh",	required_argument,	NULL, OPT_TEMPLATE_REFRESH },
 	{ "until",		required_argument,	NULL, OPT_UNTIL },
 	{ "version",		no_argument,		NULL, 'V' },
 	{ "vpc",		required_argument,	NULL, OPT_VPC },
@@ -225,7 +287,121 @@ struct run {
 	int			 warned_cannot[FILTER_N];
 	char			**unknown;	/* unknown names reported */
 	size_t			 nunknown;
+	struct pacer		 pace;
+	struct progress		 prog;
+	struct input		*in;		/* the operand being read */
 };
+
+/* Seconds on a clock that does not jump. */
+static double
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The status line shares stderr with warnings: erase it before one is
+ * printed (the next update draws it again).
+ */
+static int status_shown;
+
+static void
+status_clear(void)
+{
+	if (status_shown) {
+		fputs("\r\033[K", stderr);
+		status_shown = 0;
+	}
+}
+
+/* 1234567 -> "1.2 MB" (decimal units, as file managers show sizes). */
+static void
+human_bytes(char *buf, size_t cap, uint64_t v)
+{
+	static const char *const unit[] = { "B", "kB", "MB", "GB", "TB" };
+	double	d = (double)v;
+	int	i = 0;
+
+	while (d >= 1000 && i < 4) {
+		d /= 1000;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, cap, "%" PRIu64 " B", v);
+	else
+		snprintf(buf, cap, "%.1f %s", d, unit[i]);
+}
+
+/*
+ * Draw the status line when it is due (a few times a second on a terminal,
+ * once a second into a file or pipe), or now when final is set.
+ */
+static void
+progress(struct run *r, int final)
+{
+	struct progress	*p = &r->prog;
+	double		 t = mono(), el = t - p->start, recs;
+	uint64_t	 done = r->c.input_bytes;
+	char		 line[200], b1[32], b2[32];
+	int		 n;
+
+	if (!final && (el < 0.5 || t - p->last < (p->tty ? 0.25 : 1.0)))
+		return;
+	p->last = t;
+	if (r->in != NULL)
+		done += input_raw_bytes(r->in);
+	recs = (double)r->c.outcome[O_EXPORTED];
+	human_bytes(b1, sizeof(b1), done);
+	n = snprintf(line, sizeof(line), "fl2ipfix: %" PRIu64 "/%" PRIu64
+	    " operands, %s", r->c.operands - (r->in != NULL),
+	    p->total_operands, b1);
+	if (p->size_known && n > 0 && (size_t)n < sizeof(line)) {
+		human_bytes(b2, sizeof(b2), p->total_bytes);
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " of %s",
+		    b2);
+	}
+	if (n > 0 && (size_t)n < sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, ", %" PRIu64
+		    " records, %.0f records/s", r->c.outcome[O_EXPORTED],
+		    el > 0 ? recs / el : 0.0);
+	if (!final && p->size_known && done > 0 && done <= p->total_bytes &&
+	    el >= 1 && n > 0 && (size_t)n < sizeof(line)) {
+		double eta = (double)(p->total_bytes - done) * el /
+		    (double)done;
+
+		snprintf(line + n, sizeof(line) - (size_t)n, ", ETA %d:%02d",
+		    (int)(eta / 60), (int)eta % 60);
+	}
+	if (p->tty) {
+		fprintf(stderr, "\r%s\033[K", line);
+		status_shown = 1;
+	} else
+		fprintf(stderr, "%s\n", line);
+	fflush(stderr);
+}
+
+/* Say once per output that sends fail (collector down); never fatal. */
+static void
+check_sends(struct run *r)
+{
+	int k;
+
+	for (k = 0; k < r->nout; k++) {
+		const struct sink_stats *ss = sink_stats(r->out[k].sink);
+
+		if (ss->failed > 0 && !r->out[k].warned_send) {
+			r->out[k].warned_send = 1;
+			status_clear();
+			warnx("%s: %s (sends that fail are counted, see "
+			    "--stats; the run goes on)",
+			    sink_name(r->out[k].sink),
+			    strerror(ss->last_errno));
+		}
+	}
+}
 
 static void
 set_status(struct run *r, int st)
@@ -261,6 +437,7 @@ report_unknown(struct run *r, const struct parse_layout *l, const char *file,
 					    NULL)
 						r->nunknown++;
 				}
+				status_clear();
 				if (file != NULL)
 					warnx("%s:%" PRIu64 ": unknown field "
 					    "name %.*s: its column is ignored",
@@ -296,6 +473,8 @@ malformed(struct run *r, const struct parse_layout *l, const char *file,
 {
 	r->c.outcome[O_MALFORMED]++;
 	set_status(r, EXIT_MALFORMED);
+	if (r->c.warned <= WARN_LIMIT)
+		status_clear();
 	if (r->c.warned < WARN_LIMIT)
 		warnx("%s:%" PRIu64 ": %s: %s", file, ln->lineno, field,
 		    reason);
@@ -312,8 +491,10 @@ out_fail(struct run *r, struct output *o, const char *what)
 {
 	if (errno == EPIPE)
 		r->epipe = 1;
-	else
+	else {
+		status_clear();
 		warn("%s: %s", sink_name(o->sink), what);
+	}
 	r->output_failed = 1;
 	set_status(r, EXIT_TROUBLE);
 	return -1;
@@ -327,6 +508,68 @@ warn_idmap(const struct idmap_error *e, const char *what)
 		warnx("%s:%lu: %s: %s", e->file, e->line, what, e->reason);
 	else
 		warnx("%s: %s: %s", e->file, what, e->reason);
+}
+
+/* Push every output's open message and queued datagrams out now. */
+static int
+push_outputs(struct run *r, int messages)
+{
+	int k;
+
+	for (k = 0; k < r->nout; k++) {
+		if (messages && ipfix_flush(r->out[k].exp) == -1)
+			return out_fail(r, &r->out[k], "write");
+		if (sink_flush(r->out[k].sink) == -1)
+			return out_fail(r, &r->out[k], "write");
+	}
+	check_sends(r);
+	return 0;
+}
+
+static void
+refill(struct pacer *p, double t)
+{
+	p->tokens += (t - p->last) * p->rate;
+	p->last = t;
+	if (p->tokens > p->burst)
+		p->tokens = p->burst;
+}
+
+/*
+ * --rate: take one token for a flow record, waiting for the bucket to
+ * refill when it is empty.  A wait is for several tokens (10 ms worth, as
+ * the rate allows), so a high rate does not mean a sleep per record.
+ */
+static int
+pace(struct run *r)
+{
+	struct pacer	*p = &r->pace;
+	double		 t = mono();
+
+	refill(p, t);
+	while (p->tokens < 1 && !stop_signal) {
+		struct timespec	ts;
+		double		w;
+
+		/*
+		 * Let the collector have what is ready while we wait, and
+		 * once a second even a message that is not full yet.
+		 */
+		if (push_outputs(r, t - p->last_push >= 1.0) == -1)
+			return -1;
+		if (t - p->last_push >= 1.0)
+			p->last_push = t;
+		w = (p->want - p->tokens) / p->rate;
+		ts.tv_sec = (time_t)w;
+		ts.tv_nsec = (long)((w - (double)ts.tv_sec) * 1e9);
+		(void)nanosleep(&ts, NULL);
+		t = mono();
+		refill(p, t);
+		if (r->prog.on)
+			progress(r, 0);
+	}
+	p->tokens -= 1;
+	return 0;
 }
 
 static int
@@ -424,6 +667,7 @@ do_line(struct run *r, struct parse_layout *l, const char *file,
 	}
 	if (cannot != FILTER_KEEP && !r->warned_cannot[cannot]) {
 		r->warned_cannot[cannot] = 1;
+		status_clear();
 		warnx("%s:%" PRIu64 ": no %s in this record: the --%s filter "
 		    "cannot apply and such records are kept", file,
 		    ln->lineno, cannot == FILTER_DIRECTION ? "flow-direction" :
@@ -435,15 +679,22 @@ do_line(struct run *r, struct parse_layout *l, const char *file,
 		return 0;
 	}
 	if (rc == -2) {
+		status_clear();
 		warn_idmap(&ierr, "id map");
 		set_status(r, EXIT_TROUBLE);
 		return -1;
 	}
+	if (r->pace.rate > 0 && pace(r) == -1)
+		return -1;
 	if (nw.n > 0 && send_names(r, &nw) == -1)
 		return -1;
 	for (k = 0; k < r->nout; k++)
 		if (ipfix_add_flow(r->out[k].exp, &flow) == -1)
 			return out_fail(r, &r->out[k], "write");
+	for (k = 0; k < r->nout; k++)
+		if (sink_stats(r->out[k].sink)->failed > 0 &&
+		    !r->out[k].warned_send)
+			check_sends(r);
 	r->c.outcome[O_EXPORTED]++;
 	if (flow.has & IPFIX_HAS_PACKETS)
 		add_sat(&r->c.packets, flow.packets);
@@ -477,6 +728,7 @@ do_operand(struct run *r, const char *path)
 
 	r->c.operands++;
 	if ((in = input_open(path, PARSE_LINE_MAX)) == NULL) {
+		status_clear();
 		warn("%s", path == NULL ? "stdin" : path);
 		r->c.failed_operands++;
 		set_status(r, EXIT_TROUBLE);
@@ -486,15 +738,22 @@ do_operand(struct run *r, const char *path)
 	memset(&l, 0, sizeof(l));
 	base_layout(r->opt, &l);
 	r->layout_serial++;
+	r->in = in;
 	while (!stop_signal && (rc = input_next(in, &ln)) == 1) {
 		r->c.lines++;
 		if (do_line(r, &l, file, &ln) == -1) {
 			rc = -2;
 			break;
 		}
+		if (r->prog.on && --r->prog.tick == 0) {
+			r->prog.tick = 512;
+			progress(r, 0);
+		}
 	}
+	r->in = NULL;
 	r->c.input_bytes += input_raw_bytes(in);
 	if (rc == -1) {
+		status_clear();
 		warnx("%s: %s", file, input_error(in));
 		r->c.failed_operands++;
 		set_status(r, EXIT_TROUBLE);
@@ -571,9 +830,14 @@ print_stats(const struct run *r, int json)
 			fprintf(fp, "\",\"messages\":%" PRIu64 ",\"octets\":%"
 			    PRIu64 ",\"flow_records\":%" PRIu64
 			    ",\"options_records\":%" PRIu64 ",\"templates\":%"
-			    PRIu64 ",\"sent\":%" PRIu64 ",\"send_failures\":%"
-			    PRIu64 "}", is->messages, is->octets, is->flows,
-			    is->options, is->templates, ss->sent, ss->failed);
+			    PRIu64 ",\"template_refreshes\":%" PRIu64
+			    ",\"message_size\":%zu,\"sent\":%" PRIu64
+			    ",\"send_failures\":%" PRIu64 ",\"send_error\":\"%s\"}",
+			    is->messages, is->octets, is->flows, is->options,
+			    is->templates, is->refreshes,
+			    ipfix_message_size(r->out[k].exp), ss->sent,
+			    ss->failed, ss->failed ? strerror(ss->last_errno) :
+			    "");
 		}
 		fprintf(fp, "]}\n");
 		return;
@@ -608,11 +872,38 @@ print_stats(const struct run *r, int json)
 		    " options records", sink_kind(r->out[k].sink),
 		    sink_name(r->out[k].sink), is->messages, is->octets,
 		    is->flows, is->options);
-		if (ss->sent > 0 || ss->failed > 0)
-			fprintf(fp, ", %" PRIu64 " sent, %" PRIu64 " failed",
-			    ss->sent, ss->failed);
+		if (strcmp(sink_kind(r->out[k].sink), "udp") == 0)
+			fprintf(fp, ", %" PRIu64 " datagrams sent, %" PRIu64
+			    " sends failed", ss->sent, ss->failed);
+		if (ss->failed > 0)
+			fprintf(fp, " (%s)", strerror(ss->last_errno));
 		fprintf(fp, "\n");
 	}
+}
+
+/*
+ * Add an output around a freshly opened sink (NULL: it failed, and why or
+ * errno says why); its budget is cut to what the sink carries.
+ */
+static struct sink *
+open_output(struct run *r, struct sink *s, const char *why, const char *what,
+    const struct ipfix_config *cfg)
+{
+	struct ipfix_config c = *cfg;
+	struct output *o = &r->out[r->nout];
+
+	if (s == NULL) {
+		if (why != NULL)
+			errx(EXIT_TROUBLE, "%s: %s", what, why);
+		err(EXIT_TROUBLE, "%s", what);
+	}
+	if (c.msgsize > sink_max_message(s))
+		c.msgsize = sink_max_message(s);
+	o->sink = s;
+	if ((o->exp = ipfix_new(&c, s)) == NULL)
+		err(EXIT_TROUBLE, NULL);
+	r->nout++;
+	return s;
 }
 
 int
@@ -624,22 +915,28 @@ main(int argc, char *argv[])
 	struct idmap_error	ierr;
 	struct sigaction	sa;
 	const char		*why;
+	struct sink		*udp = NULL;
 	int			ch, i, torn = 0;
 
 	memset(&opt, 0, sizeof(opt));
 	memset(&r, 0, sizeof(r));
 	opt.dedup_window = 262144;
+	opt.refresh = DEFAULT_REFRESH;
+	opt.progress = -1;
 	r.opt = &opt;
 	if ((r.filter = filter_new()) == NULL)
 		err(EXIT_TROUBLE, NULL);
 
-	while ((ch = getopt_long(argc, argv, "D:F:fhm:N:o:V", longopts,
+	while ((ch = getopt_long(argc, argv, "D:d:F:fhm:N:o:Vw:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'D':
 			if (filter_set(r.filter, FILTER_DIRECTION, optarg,
 			    &why) == -1)
 				usage_error("--direction: %s", why);
+			break;
+		case 'd':
+			opt.dest = optarg;
 			break;
 		case 'F':
 			opt.format = optarg;
@@ -667,6 +964,9 @@ main(int argc, char *argv[])
 			printf("fl2ipfix %s\n", VERSION);
 			filter_free(r.filter);
 			return 0;
+		case 'w':
+			opt.pcap = optarg;
+			break;
 		case OPT_ACCOUNT:
 		case OPT_ACTION:
 		case OPT_INTERFACE:
@@ -703,8 +1003,21 @@ main(int argc, char *argv[])
 			opt.msgsize = (size_t)number(optarg, "--message-size",
 			    512, 65535);
 			break;
+		case OPT_NO_PROGRESS:
+			opt.progress = 0;
+			break;
+		case OPT_PROGRESS:
+			opt.progress = 1;
+			break;
+		case OPT_RATE:
+			opt.rate = number(optarg, "--rate", 1, 1000000000);
+			break;
 		case OPT_REJECTS:
 			opt.rejects = optarg;
+			break;
+		case OPT_TEMPLATE_REFRESH:
+			opt.refresh = (uint32_t)number(optarg,
+			    "--template-refresh", 1, 86400);
 			break;
 		case OPT_STATS:
 			if (optarg == NULL || strcmp(optarg, "text") == 0)
@@ -722,6 +1035,10 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if (opt.pcap != NULL && strcmp(opt.pcap, "-") == 0 &&
+	    opt.output != NULL && strcmp(opt.output, "-") == 0)
+		usage_error("-w -: standard output already takes the IPFIX "
+		    "file (give -o FILE)");
 
 	/* --dedup-window may follow --dedup: size the window last. */
 	if (opt.dedup && filter_set_dedup(r.filter, opt.dedup_window) == -1)
@@ -756,21 +1073,32 @@ main(int argc, char *argv[])
 	    NULL)
 		err(EXIT_TROUBLE, "%s", opt.rejects);
 
+	/*
+	 * Outputs: -o (or stdout when no output is named), -d, -w, each with
+	 * its own exporter.  Files get templates once and 64 KiB messages;
+	 * UDP and its pcap get several copies, refreshes and a path-sized
+	 * budget.
+	 */
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.domain = opt.domain;
 	cfg.fixed_time = opt.fixed_time;
 	cfg.export_time = opt.export_time;
-	cfg.copies = 1;
-	cfg.msgsize = opt.msgsize ? opt.msgsize : DEFAULT_MSGSIZE_FILE;
-	if ((r.out[0].sink = sink_file_open(opt.output, opt.force, &why)) ==
-	    NULL) {
-		if (why != NULL)
-			errx(EXIT_TROUBLE, "%s", why);
-		err(EXIT_TROUBLE, "%s", opt.output ? opt.output : "stdout");
+	if (opt.output != NULL || (opt.dest == NULL && opt.pcap == NULL)) {
+		cfg.copies = 1;
+		cfg.refresh = 0;
+		cfg.msgsize = opt.msgsize ? opt.msgsize : DEFAULT_MSGSIZE_FILE;
+		open_output(&r, sink_file_open(opt.output, opt.force, &why),
+		    why, opt.output ? opt.output : "stdout", &cfg);
 	}
-	if ((r.out[0].exp = ipfix_new(&cfg, r.out[0].sink)) == NULL)
-		err(EXIT_TROUBLE, NULL);
-	r.nout = 1;
+	cfg.copies = NET_COPIES;
+	cfg.refresh = opt.refresh;
+	cfg.msgsize = opt.msgsize ? opt.msgsize : DEFAULT_MSGSIZE_NET;
+	if (opt.dest != NULL)
+		udp = open_output(&r, sink_udp_open(opt.dest, &why), why,
+		    opt.dest, &cfg);
+	if (opt.pcap != NULL)
+		open_output(&r, sink_pcap_open(opt.pcap, udp, opt.force, &why),
+		    why, opt.pcap, &cfg);
 
 	/* Writes report EPIPE instead of killing us; signals stop cleanly. */
 	signal(SIGPIPE, SIG_IGN);
@@ -779,6 +1107,34 @@ main(int argc, char *argv[])
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+
+	if (opt.rate > 0) {
+		r.pace.rate = (double)opt.rate;
+		/* Bursts of 50 ms at most; waits of 10 ms at least. */
+		r.pace.burst = r.pace.rate / 20 > 1 ? r.pace.rate / 20 : 1;
+		r.pace.want = r.pace.rate / 100 > 1 ? r.pace.rate / 100 : 1;
+		r.pace.tokens = r.pace.burst;
+		r.pace.last = r.pace.last_push = mono();
+	}
+	r.prog.tty = isatty(STDERR_FILENO);
+	r.prog.on = opt.progress == 1 || (opt.progress == -1 && r.prog.tty);
+	if (r.prog.on) {
+		struct stat st;
+
+		r.prog.start = r.prog.last = mono();
+		r.prog.tick = 1;
+		r.prog.total_operands = argc == 0 ? 1 : (uint64_t)argc;
+		r.prog.size_known = 1;
+		for (i = 0; i < argc; i++) {
+			if (strcmp(argv[i], "-") != 0 &&
+			    stat(argv[i], &st) == 0 && S_ISREG(st.st_mode))
+				r.prog.total_bytes += (uint64_t)st.st_size;
+			else
+				r.prog.size_known = 0;
+		}
+		if (argc == 0)
+			r.prog.size_known = 0;
+	}
 
 	if (argc == 0)
 		(void)do_operand(&r, NULL);
@@ -791,6 +1147,14 @@ main(int argc, char *argv[])
 			(void)out_fail(&r, &r.out[i], "write");
 		if (sink_close(r.out[i].sink) == -1 && !r.output_failed)
 			(void)out_fail(&r, &r.out[i], "close");
+	}
+	check_sends(&r);
+	if (r.prog.on) {
+		/* A terminal loses the line; a log keeps the last state. */
+		if (r.prog.tty)
+			status_clear();
+		else
+			progress(&r, 1);
 	}
 	if (r.rejects != NULL && (ferror(r.rejects) | fclose(r.rejects)) != 0) {
 		warn("%s", opt.rejects);

@@ -463,6 +463,12 @@ ipfix_stats(const struct ipfix_exporter *e)
 	return &e->st;
 }
 
+size_t
+ipfix_message_size(const struct ipfix_exporter *e)
+{
+	return e->cfg.msgsize;
+}
+
 static void
 close_set(struct ipfix_exporter *e)
 {

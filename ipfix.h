@@ -101,6 +101,9 @@ int		 ipfix_flush(struct ipfix_exporter *);
 
 const struct ipfix_stats *ipfix_stats(const struct ipfix_exporter *);
 
+/* The message budget in force (the configured one, within 65535). */
+size_t		 ipfix_message_size(const struct ipfix_exporter *);
+
 /*
  * Template access for tests and tools: the template id of a flow record,
  * the Template Record bytes for it, and the length of its data record.

@@ -7,13 +7,15 @@
 
 struct sink;
 
+#define SINK_IPFIX_PORT	4739	/* IANA port of IPFIX over UDP (RFC 7011 10.3.4) */
+
 /* Counters a sink keeps for the stats. */
 struct sink_stats {
 	uint64_t	messages;	/* handed to the sink */
 	uint64_t	octets;
-	uint64_t	sent;		/* datagrams sent (UDP) */
-	uint64_t	failed;		/* sends that failed (UDP) */
-	int		last_errno;	/* of the first failed send */
+	uint64_t	sent;		/* datagrams the kernel accepted (UDP) */
+	uint64_t	failed;		/* datagrams whose send met an error (UDP) */
+	int		last_errno;	/* of the latest failed send */
 };
 
 /*
@@ -22,6 +24,31 @@ struct sink_stats {
  * a short reason in why.
  */
 struct sink	*sink_file_open(const char *path, int force, const char **why);
+
+/*
+ * A connected UDP socket to dest, "HOST[:PORT]" or "[IPV6]:PORT" (port
+ * SINK_IPFIX_PORT when not given).  A host name is resolved once and the
+ * first address that takes a connect() is used for the whole run.  Every
+ * message is one datagram; errors that ICMP reports (collector down) are
+ * counted in the stats and are not failures of sink_write.  Returns NULL
+ * with errno set and, when errno does not say it, a reason in why.
+ */
+struct sink	*sink_udp_open(const char *dest, const char **why);
+
+/*
+ * A pcap file (link type Ethernet) on path, or on stdout for "-": each
+ * message becomes one Ethernet/IP/UDP packet with valid checksums, timed at
+ * its Export Time.  The packets go to the destination of the UDP sink udp
+ * when given, else to 192.0.2.2 port SINK_IPFIX_PORT, from 192.0.2.1 (or
+ * 2001:db8::1 when the destination is IPv6) port SINK_IPFIX_PORT.  After a
+ * failed write the file is cut back to its last whole packet.  Refuses a
+ * terminal unless force is set.  NULL with errno set and maybe why.
+ */
+struct sink	*sink_pcap_open(const char *path, const struct sink *udp,
+		    int force, const char **why);
+
+/* The largest message the sink can carry in one piece. */
+size_t		 sink_max_message(const struct sink *);
 
 /*
  * Hand over one whole IPFIX message; export_time is the message's Export
