@@ -885,7 +885,7 @@ print_stats(const struct run *r, int json)
  * Add an output around a freshly opened sink (NULL: it failed, and why or
  * errno says why); its budget is cut to what the sink carries.
  */
-static struct sink *
+static void
 open_output(struct run *r, struct sink *s, const char *why, const char *what,
     const struct ipfix_config *cfg)
 {
@@ -893,6 +893,9 @@ open_output(struct run *r, struct sink *s, const char *why, const char *what,
 	struct output *o = &r->out[r->nout];
 
 	if (s == NULL) {
+		/* A destination that does not parse is a usage error. */
+		if (why != NULL && errno == EINVAL)
+			usage_error("%s: %s", what, why);
 		if (why != NULL)
 			errx(EXIT_TROUBLE, "%s: %s", what, why);
 		err(EXIT_TROUBLE, "%s", what);
@@ -903,7 +906,6 @@ open_output(struct run *r, struct sink *s, const char *why, const char *what,
 	if ((o->exp = ipfix_new(&c, s)) == NULL)
 		err(EXIT_TROUBLE, NULL);
 	r->nout++;
-	return s;
 }
 
 int
@@ -915,7 +917,7 @@ main(int argc, char *argv[])
 	struct idmap_error	ierr;
 	struct sigaction	sa;
 	const char		*why;
-	struct sink		*udp = NULL;
+	struct sink		*udp = NULL, *s;
 	int			ch, i, torn = 0;
 
 	memset(&opt, 0, sizeof(opt));
@@ -1087,18 +1089,21 @@ main(int argc, char *argv[])
 		cfg.copies = 1;
 		cfg.refresh = 0;
 		cfg.msgsize = opt.msgsize ? opt.msgsize : DEFAULT_MSGSIZE_FILE;
-		open_output(&r, sink_file_open(opt.output, opt.force, &why),
-		    why, opt.output ? opt.output : "stdout", &cfg);
+		s = sink_file_open(opt.output, opt.force, &why);
+		open_output(&r, s, why, opt.output ? opt.output : "stdout",
+		    &cfg);
 	}
 	cfg.copies = NET_COPIES;
 	cfg.refresh = opt.refresh;
 	cfg.msgsize = opt.msgsize ? opt.msgsize : DEFAULT_MSGSIZE_NET;
-	if (opt.dest != NULL)
-		udp = open_output(&r, sink_udp_open(opt.dest, &why), why,
-		    opt.dest, &cfg);
-	if (opt.pcap != NULL)
-		open_output(&r, sink_pcap_open(opt.pcap, udp, opt.force, &why),
-		    why, opt.pcap, &cfg);
+	if (opt.dest != NULL) {
+		udp = sink_udp_open(opt.dest, &why);
+		open_output(&r, udp, why, opt.dest, &cfg);
+	}
+	if (opt.pcap != NULL) {
+		s = sink_pcap_open(opt.pcap, udp, opt.force, &why);
+		open_output(&r, s, why, opt.pcap, &cfg);
+	}
 
 	/* Writes report EPIPE instead of killing us; signals stop cleanly. */
 	signal(SIGPIPE, SIG_IGN);

@@ -8,8 +8,9 @@
   tshark                     canonical rows from `tshark -T json` on stdin
   pcapinfo PCAP              facts about a pcap as JSON: packets, largest UDP
                              payload, template times, flow records per second
-  recv PORT OUT SECS         receive datagrams on 127.0.0.1:PORT until SECS pass
-                             with none; write one size per line to OUT
+  recv OUT SECS ADDR...      receive datagrams on each HOST:PORT ([V6]:PORT)
+                             until SIGTERM (or SECS pass); then write one size
+                             per line to OUT (OUT.ready once listening)
 
 A canonical row is sa|da|sp|dp|pr|packets|bytes|start_ms|end_ms|in|out,
 addresses normalised, rows sorted.  Interfaces: fl2ipfix numbers ENIs from
@@ -22,6 +23,8 @@ import csv
 import ipaddress
 import json
 import random
+import select
+import signal
 import socket
 import struct
 import sys
@@ -152,7 +155,7 @@ def from_tshark(data):
 def pcapinfo(path):
     """Walk the pcap ourselves: sizes, template sets, records per second."""
     info = {"packets": 0, "max_payload": 0, "template_times": [],
-            "flow_sets": 0, "udp_ports": []}
+            "times": [], "flow_sets": 0, "udp_ports": []}
     with open(path, "rb") as f:
         hdr = f.read(24)
         magic = struct.unpack("<I", hdr[:4])[0]
@@ -169,6 +172,8 @@ def pcapinfo(path):
                 info["truncated"] = True
                 break
             info["packets"] += 1
+            if sec not in info["times"]:
+                info["times"].append(sec)
             et = struct.unpack("!H", pkt[12:14])[0]
             off = 14 + (20 if et == 0x0800 else 40)
             sp, dp, ulen = struct.unpack("!HHH", pkt[off:off + 6])
@@ -189,21 +194,33 @@ def pcapinfo(path):
     return info
 
 
-def recv(port, out, idle):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-    s.bind(("127.0.0.1", port))
-    s.settimeout(idle)
+def recv(out, limit, addrs):
+    """Receive on every HOST:PORT ([V6]:PORT) until SIGTERM (or limit s)."""
+    socks = []
+    for a in addrs:
+        host, _, port = a.rpartition(":")
+        host = host.strip("[]")
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_DGRAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.bind((host, int(port)))
+        socks.append(s)
     sizes = []
+
+    def done(*_):
+        with open(out, "w") as f:
+            f.write("".join("%d\n" % n for n in sizes))
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, done)
     with open(out + ".ready", "w"):
         pass
-    try:
-        while True:
+    deadline = time.time() + limit
+    while time.time() < deadline:
+        ready, _, _ = select.select(socks, [], [], 0.2)
+        for s in ready:
             sizes.append(len(s.recv(70000)))
-    except socket.timeout:
-        pass
-    with open(out, "w") as f:
-        f.write("".join("%d\n" % n for n in sizes))
+    done()
 
 
 def main():
@@ -212,7 +229,7 @@ def main():
         gen(int(args[0]), int(args[1]))
         return
     if cmd == "recv":
-        recv(int(args[0]), args[1], float(args[2]))
+        recv(args[0], float(args[1]), args[2:])
         return
     if cmd == "pcapinfo":
         print(json.dumps(pcapinfo(args[0])))
