@@ -126,16 +126,17 @@ usage(FILE *fp)
 	fprintf(fp,
 	    "usage: fl2ipfix [-fhV] [-D direction] [-d host[:port]] "
 	    "[-F format] [-m idmap]\n"
-	    "                [-N names] [-o file] [-w file] [--account id] "
-	    "[--action action]\n"
-	    "                [--dedup] [--dedup-window n] [--domain n] "
-	    "[--export-time seconds]\n"
-	    "                [--interface id] [--message-size bytes] "
-	    "[--[no-]progress]\n"
-	    "                [--rate n] [--rejects file] [--since time] "
+	    "                [-N names] [-o file] [-w file] [--account id]\n"
+	    "                [--action action] [--dedup] [--dedup-window n] "
+	    "[--domain n]\n"
+	    "                [--export-time seconds] [--interface id]\n"
+	    "                [--message-size bytes] [--[no-]progress] "
+	    "[--rate n]\n"
+	    "                [--rejects file] [--since time] "
 	    "[--stats[=text|json]]\n"
 	    "                [--template-refresh seconds] [--until time] "
-	    "[--vpc id] [file ...]\n");
+	    "[--vpc id]\n"
+	    "                [file ...]\n");
 	if (fp == stdout)
 		fprintf(fp, "\n"
 		    "Convert AWS VPC and Transit Gateway flow logs to IPFIX.\n\n"
@@ -290,6 +291,7 @@ struct run {
 	struct pacer		 pace;
 	struct progress		 prog;
 	struct input		*in;		/* the operand being read */
+	uint64_t		 consumed;	/* of it, in lines handled */
 };
 
 /* Seconds on a clock that does not jump. */
@@ -351,8 +353,15 @@ progress(struct run *r, int final)
 	if (!final && (el < 0.5 || t - p->last < (p->tty ? 0.25 : 1.0)))
 		return;
 	p->last = t;
-	if (r->in != NULL)
+	/*
+	 * Reading runs ahead of the records by a buffer: count a plain
+	 * operand by the lines handled, a gzip one by compressed input read.
+	 */
+	if (r->in != NULL && input_is_gzip(r->in))
 		done += input_raw_bytes(r->in);
+	else if (r->in != NULL)
+		done += r->consumed < input_raw_bytes(r->in) ? r->consumed :
+		    input_raw_bytes(r->in);
 	recs = (double)r->c.outcome[O_EXPORTED];
 	human_bytes(b1, sizeof(b1), done);
 	n = snprintf(line, sizeof(line), "fl2ipfix: %" PRIu64 "/%" PRIu64
@@ -739,8 +748,10 @@ do_operand(struct run *r, const char *path)
 	base_layout(r->opt, &l);
 	r->layout_serial++;
 	r->in = in;
+	r->consumed = 0;
 	while (!stop_signal && (rc = input_next(in, &ln)) == 1) {
 		r->c.lines++;
+		r->consumed += ln.len + 1;
 		if (do_line(r, &l, file, &ln) == -1) {
 			rc = -2;
 			break;
