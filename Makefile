@@ -18,7 +18,8 @@ LIBS =		-lz -lpcap -lpthread
 
 LIBOBJS =	filter.o idmap.o input.o ipfix.o map.o parse.o sink.o
 OBJS =		fl2ipfix.o $(LIBOBJS)
-UNITS =		tests/unit_parse tests/unit_ipfix tests/unit_idmap tests/unit_filter
+UNITS =		tests/unit_parse tests/unit_ipfix tests/unit_idmap tests/unit_filter \
+		tests/unit_sink
 
 all: fl2ipfix
 
@@ -48,6 +49,7 @@ tests/unit_parse: tests/unit_parse.c
 tests/unit_ipfix: tests/unit_ipfix.c
 tests/unit_idmap: tests/unit_idmap.c
 tests/unit_filter: tests/unit_filter.c
+tests/unit_sink: tests/unit_sink.c
 
 deps:
 	sh tests/deps.sh build
