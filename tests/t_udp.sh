@@ -188,8 +188,8 @@ fi
 # generous on the slow side (a busy machine), tight only on the fast side.
 P=$(free_udp_port)
 if recv rate "127.0.0.1:$P"; then
-	t0=$(date +%s.%N)
 	python3 "$TOP/tests/outputs.py" gen 450 8 >"$TMP/slow.log"
+	t0=$(date +%s.%N)
 	if fl2ipfix -d "127.0.0.1:$P" -w "$TMP/slow.pcap" --rate 150 \
 	    --template-refresh 1 --progress --stats=json "$TMP/slow.log" \
 	    2>"$TMP/rate.err"; then
