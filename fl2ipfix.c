@@ -631,8 +631,8 @@ do_line(struct run *r, struct parse_layout *l, const char *file,
 		return 0;
 	}
 	if (ln->cut) {
-		malformed(r, l, file, ln, "line",
-		    "cut off by the input error");
+		malformed(r, l, file, ln, "line", stop_signal ?
+		    "cut off by the signal" : "cut off by the input error");
 		return 0;
 	}
 	if (parse_blank(ln->p, ln->len)) {
@@ -733,7 +733,7 @@ do_operand(struct run *r, const char *path)
 	struct input_line	 ln;
 	struct parse_layout	 l;
 	const char		*file;
-	int			 rc;
+	int			 rc = 0;
 
 	r->c.operands++;
 	if ((in = input_open(path, PARSE_LINE_MAX)) == NULL) {
@@ -744,6 +744,7 @@ do_operand(struct run *r, const char *path)
 		return 0;
 	}
 	file = input_name(in);
+	input_set_stop(in, &stop_signal);
 	memset(&l, 0, sizeof(l));
 	base_layout(r->opt, &l);
 	r->layout_serial++;
@@ -763,7 +764,7 @@ do_operand(struct run *r, const char *path)
 	}
 	r->in = NULL;
 	r->c.input_bytes += input_raw_bytes(in);
-	if (rc == -1) {
+	if (rc == -1 && !stop_signal) {
 		status_clear();
 		warnx("%s: %s", file, input_error(in));
 		r->c.failed_operands++;
@@ -1116,10 +1117,15 @@ main(int argc, char *argv[])
 		open_output(&r, s, why, opt.pcap, &cfg);
 	}
 
-	/* Writes report EPIPE instead of killing us; signals stop cleanly. */
+	/*
+	 * Writes report EPIPE instead of killing us; signals stop cleanly.
+	 * No SA_RESTART, so a read waiting on a pipe returns; SA_RESETHAND,
+	 * so a second signal kills a run stuck writing to a stalled reader.
+	 */
 	signal(SIGPIPE, SIG_IGN);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1176,7 +1182,11 @@ main(int argc, char *argv[])
 		warn("%s", opt.rejects);
 		set_status(&r, EXIT_TROUBLE);
 	}
-	if (opt.stats)
+	/* Stopped by a signal: say where, and count what was done. */
+	if (stop_signal)
+		warnx("stopped by %s after %" PRIu64 " lines",
+		    stop_signal == SIGINT ? "SIGINT" : "SIGTERM", r.c.lines);
+	if (opt.stats || stop_signal)
 		print_stats(&r, opt.stats == 2);
 	if (r.c.warned > WARN_LIMIT)
 		warnx("%" PRIu64 " malformed lines in all, %" PRIu64

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,18 +37,30 @@ struct input {
 	int		 failed;	/* a read error is pending */
 	int		 cutdone;	/* the cut line was returned */
 	int		 skipping;	/* inside an over-long line */
+	const volatile sig_atomic_t *stop;	/* set: give up a blocked read */
 	char		 errmsg[256];
 };
 
+/*
+ * read(2), retrying after a signal unless the caller's stop flag is set:
+ * then -1 with errno EINTR, so a read blocked on a quiet pipe ends.
+ * XXX A signal that lands between the check and read() is only seen when
+ * the next bytes (or the end) arrive; closing that window needs ppoll.
+ */
 static ssize_t
-xread(int fd, void *p, size_t n)
+xread(struct input *in, void *p, size_t n)
 {
 	ssize_t r;
 
-	do
-		r = read(fd, p, n);
-	while (r == -1 && errno == EINTR);
-	return r;
+	for (;;) {
+		if (in->stop != NULL && *in->stop) {
+			errno = EINTR;
+			return -1;
+		}
+		r = read(in->fd, p, n);
+		if (r != -1 || errno != EINTR)
+			return r;
+	}
 }
 
 struct input *
@@ -96,6 +109,12 @@ fail:
 	input_close(in);
 	errno = save;
 	return NULL;
+}
+
+void
+input_set_stop(struct input *in, const volatile sig_atomic_t *stop)
+{
+	in->stop = stop;
 }
 
 void
@@ -181,7 +200,7 @@ foreign(const unsigned char *p, size_t n)
 static ssize_t
 raw_more(struct input *in)
 {
-	ssize_t n = xread(in->fd, in->raw, RAW_SIZE);
+	ssize_t n = xread(in, in->raw, RAW_SIZE);
 
 	if (n > 0) {
 		in->rawbytes += (uint64_t)n;
@@ -223,7 +242,7 @@ gz_fill(struct input *in)
 				ssize_t n;
 
 				in->raw[0] = b0;
-				n = xread(in->fd, in->raw + 1, RAW_SIZE - 1);
+				n = xread(in, in->raw + 1, RAW_SIZE - 1);
 				if (n == -1)
 					return fail(in, in->rawoff, "read: %s", strerror(errno));
 				in->rawbytes += (uint64_t)(n > 0 ? n : 0);
@@ -267,7 +286,7 @@ sniff(struct input *in)
 	in->sniffed = 1;
 	/* Read until two bytes are here (a pipe may give one) or EOF. */
 	while (have < 6) {
-		n = xread(in->fd, in->buf + have, READ_SIZE - have);
+		n = xread(in, in->buf + have, READ_SIZE - have);
 		if (n == -1)
 			return fail(in, have, "read: %s", strerror(errno));
 		if (n == 0)
@@ -306,7 +325,7 @@ fill(struct input *in)
 
 	if (in->gz)
 		return gz_fill(in);
-	n = xread(in->fd, in->buf + in->end, in->cap - in->end);
+	n = xread(in, in->buf + in->end, in->cap - in->end);
 	if (n == -1)
 		return fail(in, in->rawbytes, "read: %s", strerror(errno));
 	in->rawbytes += (uint64_t)n;

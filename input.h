@@ -2,6 +2,7 @@
 #ifndef INPUT_H
 #define INPUT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,13 @@ struct input_line {
  * errno set.
  */
 struct input	*input_open(const char *path, size_t linemax);
+
+/*
+ * Reads give up (input_next() returns -1, errno EINTR) when a signal
+ * interrupts them while *stop is non-zero, so a signal handler can end a
+ * read that waits on a quiet pipe or terminal.
+ */
+void		 input_set_stop(struct input *, const volatile sig_atomic_t *stop);
 
 /*
  * The next line: 1 with *line filled, 0 at the end, -1 on a read or
