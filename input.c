@@ -17,6 +17,7 @@
 
 #define READ_SIZE	(1024 * 1024)	/* bytes asked of read() at once */
 #define RAW_SIZE	(256 * 1024)	/* compressed bytes per read */
+#define PROBE_SIZE	4096		/* text bytes that tell binary data */
 
 struct input {
 	char		*name;
@@ -32,6 +33,9 @@ struct input {
 	size_t		 linemax;
 	uint64_t	 lineno;
 	uint64_t	 rawbytes, size;
+	uint64_t	 textbytes;	/* text (decompressed) bytes so far */
+	uint64_t	 controls;	/* control bytes in the first PROBE_SIZE */
+	uint64_t	 nul;		/* 1 + offset of the first NUL, or 0 */
 	int		 sniffed;
 	int		 eof;
 	int		 failed;	/* a read error is pending */
@@ -276,6 +280,49 @@ gz_fill(struct input *in)
 	}
 }
 
+/*
+ * Account for n new text bytes at buf[from].  The first PROBE_SIZE bytes
+ * of text tell binary data (an image, a database, random bytes) from a
+ * log: binary has NUL bytes among many control characters.  Such an
+ * operand is refused rather than turned into a flood of malformed lines.
+ * A stray NUL in text (a log with a line zeroed by a crash) only makes
+ * its line malformed.
+ */
+static int
+probe(struct input *in, size_t from, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)in->buf + from;
+	size_t			 k, i;
+
+	if (in->textbytes < PROBE_SIZE) {
+		k = PROBE_SIZE - (size_t)in->textbytes;
+		if (k > n)
+			k = n;
+		for (i = 0; i < k; i++) {
+			if (p[i] >= 0x20 || p[i] == '\t' || p[i] == '\n' ||
+			    p[i] == '\r')
+				continue;
+			in->controls++;
+			if (p[i] == '\0' && in->nul == 0)
+				in->nul = in->textbytes + i + 1;
+		}
+		/* A NUL, more than 8 controls, one byte in 16 or more. */
+		if (in->nul > 0 && in->controls > 8 &&
+		    in->controls * 16 >= in->textbytes + k) {
+			snprintf(in->errmsg, sizeof(in->errmsg), "binary data, "
+			    "not a text flow log (a NUL byte at byte %llu%s)",
+			    (unsigned long long)(in->nul - 1),
+			    in->gz ? " of the decompressed text" : "");
+			/* Nothing of this block is returned as lines. */
+			in->start = in->end = 0;
+			in->skipping = 0;
+			return -1;
+		}
+	}
+	in->textbytes += n;
+	return 0;
+}
+
 static int
 sniff(struct input *in)
 {
@@ -315,7 +362,7 @@ sniff(struct input *in)
 	in->end = have;
 	if (have == 0)
 		in->eof = 1;
-	return 0;
+	return probe(in, 0, have);
 }
 
 static ssize_t
@@ -414,7 +461,10 @@ input_next(struct input *in, struct input_line *l)
 			in->failed = 1;
 		else if (n == 0)
 			in->eof = 1;
-		else
+		else {
 			in->end += (size_t)n;
+			if (probe(in, in->end - (size_t)n, (size_t)n) == -1)
+				in->failed = 1;
+		}
 	}
 }

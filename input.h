@@ -19,7 +19,9 @@ struct input_line {
 /*
  * Open an operand: a path, or NULL / "-" for standard input.  Gzip is
  * detected by its magic bytes.  Lines longer than linemax are reported with
- * toolong set (and a prefix) and skipped to their end.  Returns NULL with
+ * toolong set (and a prefix) and skipped to their end.  Binary data (in
+ * the first 4 KiB of text, a NUL byte and more than 8 control characters,
+ * one byte in 16 or more) is refused as a read error.  Returns NULL with
  * errno set.
  */
 struct input	*input_open(const char *path, size_t linemax);
