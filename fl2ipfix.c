@@ -461,9 +461,14 @@ report_unknown(struct run *r, const struct parse_layout *l, const char *file,
 	}
 }
 
+/*
+ * Copy a malformed line to --rejects, after the header line of the layout
+ * in force if it is not the one there already.  An over-long line is
+ * ended by reject_rest() once its other pieces are copied.
+ */
 static void
 write_reject(struct run *r, const struct parse_layout *l, const char *p,
-    size_t len)
+    size_t len, int whole)
 {
 	if (r->rejects == NULL)
 		return;
@@ -473,6 +478,20 @@ write_reject(struct run *r, const struct parse_layout *l, const char *p,
 		r->rejects_serial = r->layout_serial;
 	}
 	fwrite(p, 1, len, r->rejects);
+	if (whole)
+		putc('\n', r->rejects);
+}
+
+/* The rest of an over-long line, piece by piece, into --rejects. */
+static void
+reject_rest(struct run *r, struct input *in)
+{
+	struct input_line piece;
+
+	if (r->rejects == NULL)
+		return;		/* input_next() skips the rest */
+	while (input_rest(in, &piece) == 1)
+		fwrite(piece.p, 1, piece.len, r->rejects);
 	putc('\n', r->rejects);
 }
 
@@ -491,8 +510,7 @@ malformed(struct run *r, const struct parse_layout *l, const char *file,
 		warnx("further malformed lines are not shown (see --stats"
 		    " and --rejects)");
 	r->c.warned++;
-	if (!ln->toolong)
-		write_reject(r, l, ln->p, ln->len);
+	write_reject(r, l, ln->p, ln->len, !ln->toolong);
 }
 
 static int
@@ -757,6 +775,8 @@ do_operand(struct run *r, const char *path)
 			rc = -2;
 			break;
 		}
+		if (ln.toolong)
+			reject_rest(r, in);
 		if (r->prog.on && --r->prog.tick == 0) {
 			r->prog.tick = 512;
 			progress(r, 0);

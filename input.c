@@ -388,11 +388,32 @@ setline(struct input_line *l, const char *p, size_t len)
 	l->len = len;
 }
 
-int
-input_next(struct input *in, struct input_line *l)
+/* Read more text behind the unread bytes; sets eof or failed at the end. */
+static void
+more(struct input *in)
 {
 	ssize_t n;
 
+	if (in->start > 0) {
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+	}
+	n = fill(in);
+	if (n == -1)
+		in->failed = 1;
+	else if (n == 0)
+		in->eof = 1;
+	else {
+		in->end += (size_t)n;
+		if (probe(in, in->end - (size_t)n, (size_t)n) == -1)
+			in->failed = 1;
+	}
+}
+
+int
+input_next(struct input *in, struct input_line *l)
+{
 	l->toolong = 0;
 	l->cut = 0;
 	if (!in->sniffed && sniff(in) == -1) {
@@ -401,70 +422,90 @@ input_next(struct input *in, struct input_line *l)
 		return -1;
 	}
 	for (;;) {
-		char	*nl;
-		size_t	 have = in->end - in->start;
+		char	*p = in->buf + in->start, *nl;
+		size_t	 have = in->end - in->start, len = 0;
+		int	 toolong = 0;
 
 		if (in->skipping) {
-			nl = memchr(in->buf + in->start, '\n', have);
-			if (nl != NULL) {
+			/* The rest of an over-long line nobody asked for. */
+			if ((nl = memchr(p, '\n', have)) != NULL) {
 				in->start = (size_t)(nl - in->buf) + 1;
 				in->skipping = 0;
 				continue;
 			}
 			in->start = in->end = 0;
-		} else if ((nl = memchr(in->buf + in->start, '\n', have)) !=
-		    NULL) {
-			size_t len = (size_t)(nl - (in->buf + in->start));
-			/* The limit is on the text: a CR before the LF is free. */
-			size_t text = len > 0 && nl[-1] == '\r' ? len - 1 : len;
-
+			have = 0;
+		} else if ((nl = memchr(p, '\n', have)) != NULL) {
+			/* The limit is on the line without its CRLF or LF. */
+			len = (size_t)(nl - p);
+			toolong = len - (len > 0 && p[len - 1] == '\r') >
+			    in->linemax;
+		} else
+			toolong = have > in->linemax + 1 ||
+			    (have == in->linemax + 1 && p[in->linemax] != '\r');
+		if (!in->skipping && (nl != NULL || toolong)) {
 			in->lineno++;
 			l->lineno = in->lineno;
-			if (text > in->linemax) {
+			if (toolong) {
+				/* Exactly linemax bytes; input_rest() has more. */
 				l->toolong = 1;
-				len = in->linemax;
+				l->p = p;
+				l->len = in->linemax;
+				in->start += in->linemax;
+				in->skipping = 1;
+				return 1;
 			}
-			setline(l, in->buf + in->start, len);
-			in->start = (size_t)(nl - in->buf) + 1;
-			return 1;
-		} else if (have > in->linemax + 1 || (have == in->linemax + 1 &&
-		    in->buf[in->end - 1] != '\r')) {
-			in->lineno++;
-			l->lineno = in->lineno;
-			l->toolong = 1;
-			setline(l, in->buf + in->start, in->linemax);
-			in->skipping = 1;
-			in->start = in->end;
+			setline(l, p, len);
+			in->start += len + 1;
 			return 1;
 		}
 		if (in->eof || in->failed) {
-			have = in->end - in->start;
 			if (have > 0 && !in->skipping) {
 				in->lineno++;
 				l->lineno = in->lineno;
 				l->cut = in->failed;
-				setline(l, in->buf + in->start, have);
+				setline(l, p, have);
 				in->start = in->end;
 				return 1;
 			}
 			return in->failed ? -1 : 0;
 		}
-		/* Keep the partial line, read more behind it. */
-		if (in->start > 0) {
-			memmove(in->buf, in->buf + in->start,
-			    in->end - in->start);
-			in->end -= in->start;
-			in->start = 0;
-		}
-		n = fill(in);
-		if (n == -1)
-			in->failed = 1;
-		else if (n == 0)
-			in->eof = 1;
-		else {
-			in->end += (size_t)n;
-			if (probe(in, in->end - (size_t)n, (size_t)n) == -1)
-				in->failed = 1;
-		}
+		more(in);
 	}
+}
+
+int
+input_rest(struct input *in, struct input_line *l)
+{
+	l->toolong = 0;
+	l->cut = 0;
+	l->lineno = in->lineno;
+	while (in->skipping) {
+		char	*p = in->buf + in->start, *nl;
+		size_t	 have = in->end - in->start, n;
+
+		if ((nl = memchr(p, '\n', have)) != NULL) {
+			in->start = (size_t)(nl - in->buf) + 1;
+			in->skipping = 0;
+			setline(l, p, (size_t)(nl - p));
+			return l->len > 0;
+		}
+		if (in->eof || in->failed) {
+			in->skipping = 0;
+			in->start = in->end;
+			setline(l, p, have);
+			l->cut = in->failed;
+			return l->len > 0;
+		}
+		/* All that is here but a last CR, which may start a CRLF. */
+		n = have > 0 && p[have - 1] == '\r' ? have - 1 : have;
+		if (n > 0) {
+			l->p = p;
+			l->len = n;
+			in->start += n;
+			return 1;
+		}
+		more(in);
+	}
+	return 0;
 }

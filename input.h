@@ -19,10 +19,10 @@ struct input_line {
 /*
  * Open an operand: a path, or NULL / "-" for standard input.  Gzip is
  * detected by its magic bytes.  Lines longer than linemax are reported with
- * toolong set (and a prefix) and skipped to their end.  Binary data (in
- * the first 4 KiB of text, a NUL byte and more than 8 control characters,
- * one byte in 16 or more) is refused as a read error.  Returns NULL with
- * errno set.
+ * toolong set and their first linemax bytes; input_rest() has the others.
+ * Binary data (in the first 4 KiB of text, a NUL byte and more than 8
+ * control characters, one byte in 16 or more) is refused as a read error.
+ * Returns NULL with errno set.
  */
 struct input	*input_open(const char *path, size_t linemax);
 
@@ -38,6 +38,14 @@ void		 input_set_stop(struct input *, const volatile sig_atomic_t *stop);
  * decompression error (input_error() says what; the operand is done).
  */
 int		 input_next(struct input *, struct input_line *line);
+
+/*
+ * After input_next() returned a line with toolong set: the next piece of
+ * the same line, exactly as read (the CR of a CRLF excluded).  Returns 1
+ * with a piece, 0 when the line is over; cut is set on a piece ended by a
+ * read error.  Pieces not asked for are skipped by input_next().
+ */
+int		 input_rest(struct input *, struct input_line *piece);
 
 /* What went wrong, with the byte offset where it helps. */
 const char	*input_error(const struct input *);
