@@ -1185,7 +1185,9 @@ main(int argc, char *argv[])
 			break;
 
 	for (i = 0; i < r.nout; i++) {
-		if (!r.output_failed && ipfix_flush(r.out[i].exp) == -1)
+		/* Flush apart from close, to tell a failed write apart. */
+		if (!r.output_failed && (ipfix_flush(r.out[i].exp) == -1 ||
+		    sink_flush(r.out[i].sink) == -1))
 			(void)out_fail(&r, &r.out[i], "write");
 		if (sink_close(r.out[i].sink) == -1 && !r.output_failed)
 			(void)out_fail(&r, &r.out[i], "close");
