@@ -39,6 +39,7 @@ struct input {
 	int		 sniffed;
 	int		 eof;
 	int		 failed;	/* a read error is pending */
+	int		 zdamage;	/* errmsg holds damage behind the text */
 	int		 cutdone;	/* the cut line was returned */
 	int		 skipping;	/* inside an over-long line */
 	const volatile sig_atomic_t *stop;	/* set: give up a blocked read */
@@ -225,6 +226,8 @@ gz_fill(struct input *in)
 	size_t	room = in->cap - in->end;
 	int	zr;
 
+	if (in->zdamage)
+		return -1;
 	for (;;) {
 		if (in->zs.avail_in == 0) {
 			ssize_t n = raw_more(in);
@@ -273,8 +276,18 @@ gz_fill(struct input *in)
 			in->in_member = 0;
 		else if (zr == Z_BUF_ERROR && in->zs.avail_in == 0)
 			;	/* needs more input */
-		else if (zr != Z_OK)
-			return fail(in, in->rawoff, "corrupt gzip data: %s", in->zs.msg ? in->zs.msg : "inflate failed");
+		else if (zr != Z_OK) {
+			(void)fail(in, in->rawoff, "corrupt gzip data: %s",
+			    in->zs.msg ? in->zs.msg : "inflate failed");
+			/*
+			 * The text inflated before the damage was found (all
+			 * of it, for a bad CRC) still counts: return it, and
+			 * the error on the next call.
+			 */
+			if (room - in->zs.avail_out == 0)
+				return -1;
+			in->zdamage = 1;
+		}
 		if (room - in->zs.avail_out > 0)
 			return (ssize_t)(room - in->zs.avail_out);
 	}
