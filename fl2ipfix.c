@@ -789,6 +789,12 @@ do_operand(struct run *r, const char *path)
 		r->c.lines++;
 		r->consumed += ln.len + 1;
 		if (do_line(r, &l, file, &ln) == -1) {
+			/*
+			 * The output or the id map failed on this line and
+			 * the run stops: it was read but not converted, and
+			 * is not counted, so the outcomes add up.
+			 */
+			r->c.lines--;
 			rc = -2;
 			break;
 		}
