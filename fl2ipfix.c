@@ -31,6 +31,7 @@
 
 #define MAX_OUTPUTS	3
 #define WARN_LIMIT	20	/* malformed-line messages shown per run */
+#define UNKNOWN_LIMIT	64	/* unknown field names reported per run */
 #define DEFAULT_MSGSIZE_FILE	65535
 /*
  * UDP (and pcap, its picture): a message that fits a 1500-octet path even
@@ -288,6 +289,7 @@ struct run {
 	int			 warned_cannot[FILTER_N];
 	char			**unknown;	/* unknown names reported */
 	size_t			 nunknown;
+	int			 unknown_full;	/* UNKNOWN_LIMIT reached */
 	struct pacer		 pace;
 	struct progress		 prog;
 	struct input		*in;		/* the operand being read */
@@ -436,7 +438,17 @@ report_unknown(struct run *r, const struct parse_layout *l, const char *file,
 				if (strlen(r->unknown[k]) == n &&
 				    memcmp(r->unknown[k], s, n) == 0)
 					seen = 1;
-			if (!seen) {
+			if (!seen && r->nunknown == UNKNOWN_LIMIT) {
+				/*
+				 * Input with endless new names (damage, or
+				 * hostile) must not flood stderr, nor grow
+				 * the list and the time to search it.
+				 */
+				if (!r->unknown_full)
+					warnx("further unknown field names "
+					    "are not shown");
+				r->unknown_full = 1;
+			} else if (!seen) {
 				char **nu = realloc(r->unknown,
 				    (r->nunknown + 1) * sizeof(*nu));
 
