@@ -4,6 +4,7 @@
 # Targets: all, check (every test; installs missing Debian packages when run
 # as root), check-asan (the suite under ASan+UBSan), check-valgrind (CLI tests
 # under valgrind), demo, bench, fuzz, install, uninstall, clean.
+# fuzz runs each libFuzzer harness FUZZ_SECONDS (built with FUZZ_CC, clang).
 
 PREFIX ?=	/usr/local
 MANDIR ?=	$(PREFIX)/share/man
@@ -17,6 +18,8 @@ ALL_CFLAGS =	-std=c11 $(WARN) $(CFLAGS)
 LIBS =		-lz -lpcap -lpthread
 
 LIBOBJS =	filter.o idmap.o input.o ipfix.o map.o parse.o sink.o
+LIBSRCS =	filter.c idmap.c input.c ipfix.c map.c parse.c sink.c
+HEADERS =	filter.h idmap.h input.h ipfix.h map.h parse.h sink.h
 OBJS =		fl2ipfix.o $(LIBOBJS)
 UNITS =		tests/unit_parse tests/unit_ipfix tests/unit_idmap tests/unit_filter \
 		tests/unit_sink
@@ -83,6 +86,29 @@ VALGRIND =	valgrind -q --error-exitcode=99 --leak-check=full \
 check-valgrind: check-deps all units
 	FL2IPFIX_WRAP="$(VALGRIND)" sh tests/run.sh t_cli.sh t_broken.sh
 
+# libFuzzer harnesses: the line parser, and the whole pipeline (main()
+# renamed, its IPFIX output checked by the harness).  CI runs each for 30 s;
+# a longer run is make fuzz FUZZ_SECONDS=3600.
+FUZZ_CC =	clang
+FUZZ_SECONDS =	20
+FUZZFLAGS =	-g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all
+FUZZERS =	tests/fuzz_parse tests/fuzz_pipeline
+
+fuzzers: $(FUZZERS)
+
+tests/fuzz_parse: tests/fuzz_parse.c parse.c parse.h
+	$(FUZZ_CC) -std=c11 $(WARN) $(FUZZFLAGS) $(CPPFLAGS) -I. -o $@ \
+	    tests/fuzz_parse.c parse.c
+
+tests/fuzz_pipeline: tests/fuzz_pipeline.c fl2ipfix.c $(LIBSRCS) $(HEADERS)
+	$(FUZZ_CC) -std=c11 $(WARN) -Wno-missing-prototypes $(FUZZFLAGS) \
+	    $(CPPFLAGS) -Dmain=fl2ipfix_main -I. -o $@ \
+	    tests/fuzz_pipeline.c fl2ipfix.c $(LIBSRCS) $(LIBS)
+
+fuzz: $(FUZZERS)
+	sh tests/fuzz.sh $(FUZZ_SECONDS)
+
 # Convert samples/ (the Quick start in README.md).  The build packages are
 # installed first (as root), before anything is compiled, even under make -j.
 demo:
@@ -103,6 +129,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/fl2ipfix $(DESTDIR)$(MANDIR)/man1/fl2ipfix.1
 
 clean:
-	rm -f fl2ipfix *.o $(UNITS) demo.ipfix
+	rm -f fl2ipfix *.o $(UNITS) $(FUZZERS) demo.ipfix
 
-.PHONY: all units deps check-deps check check-asan check-valgrind demo install uninstall clean
+.PHONY: all units deps check-deps check check-asan check-valgrind fuzzers fuzz \
+	demo install uninstall clean
