@@ -613,8 +613,9 @@ convert(struct parse_record *r, enum parse_field f, const char *s,
 	return NULL;
 }
 
-int
-parse_line(const struct parse_layout *l, const char *s, size_t len,
+/* The simple path: split first, then convert each field on its own. */
+static int
+parse_line_simple(const struct parse_layout *l, const char *s, size_t len,
     struct parse_record *r, struct parse_error *err)
 {
 	size_t		 i = 0, col = 0;
@@ -654,6 +655,205 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 	}
 	if (why != NULL) {
 		seterr(err, fields[bad].name, why);
+		return -1;
+	}
+	return 0;
+}
+
+static int	fast = 1;
+
+void
+parse_set_fast(int on)
+{
+	fast = on;
+}
+
+static int
+issep(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static const char *
+field_end(const char *p, const char *e)
+{
+	while (p < e && !issep(*p))
+		p++;
+	return p;
+}
+
+/*
+ * The fast path for one field starting at p: numbers, IPv4 addresses and
+ * plain ASCII strings are converted while the field is scanned.  Anything
+ * else, or anything doubtful, goes to convert() on the whole field, so the
+ * outcome (value, or error and reason) is the simple path's.  Returns the
+ * end of the field; *why is NULL or the reason.
+ */
+static const char *
+convert_fast(struct parse_record *r, enum parse_field f, const char *p,
+    const char *e, const char **why)
+{
+	const char	*start = p, *q;
+	uint64_t	 v = 0;
+
+	switch (fields[f].type) {
+	case T_U8:
+	case T_U16:
+	case T_U64:
+	case T_TIME: {
+		unsigned d;
+
+		/* 19 digits cannot overflow 64 bits; longer goes the slow way. */
+		while (p < e && (d = (unsigned char)*p - '0') <= 9 &&
+		    p - start < 19) {
+			v = v * 10 + d;
+			p++;
+		}
+		if (p == start || (p < e && !issep(*p)))
+			break;
+		switch (fields[f].type) {
+		case T_U8:
+			if (v > 255)
+				goto slow;
+			switch (f) {
+			case PF_VERSION:
+				r->version = (uint8_t)v;
+				break;
+			case PF_PROTOCOL:
+				r->protocol = (uint8_t)v;
+				break;
+			case PF_TCP_FLAGS:
+				r->tcp_flags = (uint8_t)v;
+				break;
+			case PF_TRAFFIC_PATH:
+				r->traffic_path = (uint8_t)v;
+				break;
+			default:
+				r->encryption_status = (uint8_t)v;
+				break;
+			}
+			break;
+		case T_U16:
+			if (v > 65535)
+				goto slow;
+			if (f == PF_SRCPORT)
+				r->srcport = (uint16_t)v;
+			else
+				r->dstport = (uint16_t)v;
+			break;
+		case T_U64:
+			if (f == PF_PACKETS)
+				r->packets = v;
+			else if (f == PF_BYTES)
+				r->bytes = v;
+			else
+				r->lost[f - PF_PACKETS_LOST_NO_ROUTE] = v;
+			break;
+		default:
+			if (v > TIME_MAX)
+				goto slow;
+			if (f == PF_START)
+				r->start = v;
+			else
+				r->end = v;
+			break;
+		}
+		setbit(r, f);
+		*why = NULL;
+		return p;
+	}
+	case T_ADDR: {
+		struct parse_addr	*a;
+		uint32_t		 ip = 0;
+		int			 oct;
+
+		for (oct = 0; oct < 4; oct++) {
+			const char	*b = p;
+			unsigned	 o = 0, d;
+
+			while (p < e && (d = (unsigned char)*p - '0') <= 9 &&
+			    p - b < 3) {
+				o = o * 10 + d;
+				p++;
+			}
+			if (p == b || o > 255 || (*b == '0' && p - b > 1))
+				goto slow;
+			ip = ip << 8 | o;
+			if (oct < 3) {
+				if (p == e || *p != '.')
+					goto slow;
+				p++;
+			}
+		}
+		if (p < e && !issep(*p))
+			goto slow;
+		a = f == PF_SRCADDR ? &r->srcaddr :
+		    f == PF_DSTADDR ? &r->dstaddr :
+		    f == PF_PKT_SRCADDR ? &r->pkt_srcaddr : &r->pkt_dstaddr;
+		memset(a->a, 0, sizeof(a->a));
+		a->family = 4;
+		a->a[0] = (uint8_t)(ip >> 24);
+		a->a[1] = (uint8_t)(ip >> 16);
+		a->a[2] = (uint8_t)(ip >> 8);
+		a->a[3] = (uint8_t)ip;
+		setbit(r, f);
+		*why = NULL;
+		return p;
+	}
+	case T_STR:
+		/* Printable ASCII needs no UTF-8 decoding. */
+		while (p < e && (unsigned char)*p - 0x21u < 0x5eu)
+			p++;
+		if (p < e && !issep(*p))
+			break;
+		r->str[f].p = start;
+		r->str[f].len = (size_t)(p - start);
+		setbit(r, f);
+		*why = NULL;
+		return p;
+	default:
+		break;
+	}
+slow:
+	q = field_end(start, e);
+	*why = convert(r, f, start, (size_t)(q - start));
+	return q;
+}
+
+int
+parse_line(const struct parse_layout *l, const char *s, size_t len,
+    struct parse_record *r, struct parse_error *err)
+{
+	const char	*p = s, *e = s + len, *why;
+	size_t		 col = 0, ncol = l->ncol;
+
+	if (!fast)
+		return parse_line_simple(l, s, len, r, err);
+	r->present[0] = r->present[1] = 0;
+	for (;;) {
+		while (p < e && issep(*p))
+			p++;
+		if (p == e)
+			break;
+		if (col < ncol && l->col[col] != PF_UNKNOWN &&
+		    !(p[0] == '-' && (p + 1 == e || issep(p[1])))) {
+			enum parse_field f = (enum parse_field)l->col[col];
+
+			p = convert_fast(r, f, p, e, &why);
+			if (why != NULL) {
+				seterr(err, fields[f].name, why);
+				return -1;
+			}
+		} else
+			p = field_end(p, e);
+		col++;
+	}
+	if (col != ncol) {
+		char reason[120];
+
+		snprintf(reason, sizeof(reason),
+		    "expected %zu fields, found %zu", ncol, col);
+		seterr(err, "line", reason);
 		return -1;
 	}
 	return 0;

@@ -146,6 +146,12 @@ void		 parse_layout_free(struct parse_layout *);
 int		 parse_line(const struct parse_layout *, const char *, size_t,
 		    struct parse_record *, struct parse_error *);
 
+/*
+ * Use the fast line parser (the default) or the simple one.  Both give the
+ * same records and errors; tests compare them (FL2IPFIX_SIMPLE).
+ */
+void		 parse_set_fast(int);
+
 /* Is every byte of the line a space or a tab? */
 int		 parse_blank(const char *, size_t);
 
