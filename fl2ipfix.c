@@ -1156,6 +1156,7 @@ main(int argc, char *argv[])
 	if ((why = getenv("FL2IPFIX_SIMPLE")) != NULL && strcmp(why, "1") == 0) {
 		cfg.simple = 1;
 		parse_set_fast(0);
+		input_set_fast(0);
 	}
 	cfg.domain = opt.domain;
 	cfg.fixed_time = opt.fixed_time;

@@ -62,4 +62,11 @@ int		 input_is_gzip(const struct input *);
 
 void		 input_close(struct input *);
 
+/*
+ * Decompress gzip on a thread of its own, with ISA-L when built with it
+ * (the default), or with zlib on the caller's thread.  The text is the
+ * same; tests compare them (FL2IPFIX_SIMPLE).
+ */
+void		 input_set_fast(int);
+
 #endif
