@@ -124,6 +124,18 @@ demo:
 	@echo "demo.ipfix: `wc -c <demo.ipfix` bytes of IPFIX from samples/*.log;" \
 	    "look inside with: ipfixDump -i demo.ipfix, or tshark -r demo.ipfix -O cflow"
 
+# The benchmark (tests/bench.sh): BENCH_RECORDS, BENCH_RUNS, BENCH_DIR.
+BENCH =		tests/bench_gen tests/bench_ref
+
+bench: all $(BENCH)
+	sh tests/bench.sh
+
+tests/bench_gen: tests/bench_gen.c
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ tests/bench_gen.c
+
+tests/bench_ref: tests/bench_ref.c
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(LDFLAGS) -o $@ tests/bench_ref.c
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	cp fl2ipfix $(DESTDIR)$(BINDIR)/fl2ipfix
@@ -135,7 +147,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/fl2ipfix $(DESTDIR)$(MANDIR)/man1/fl2ipfix.1
 
 clean:
-	rm -f fl2ipfix *.o $(UNITS) $(FUZZERS) demo.ipfix
+	rm -f fl2ipfix *.o $(UNITS) $(FUZZERS) $(BENCH) demo.ipfix
 
 .PHONY: all units deps check-deps check check-asan check-valgrind fuzzers fuzz \
-	demo install uninstall clean
+	demo bench install uninstall clean
