@@ -676,20 +676,22 @@ issep(char c)
 
 /*
  * Word-at-a-time helpers: eight bytes of a line in one integer, the first
- * byte in the low bits whatever the host's byte order (compilers turn this
- * into one load).  Callers only use them with eight bytes left on the line.
+ * byte in the low bits whatever the host's byte order.  Callers only use
+ * them with eight bytes left on the line.
  */
 #define ONES	0x0101010101010101ULL
 #define HIGHS	0x8080808080808080ULL
 
-static uint64_t
+static inline uint64_t
 load8(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	uint64_t w;
 
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
+	memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
 }
 
 /* How many leading bytes of w ('0'-subtracted by xor) are digits: 0-8. */
