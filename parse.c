@@ -923,6 +923,16 @@ slow:
 	return q;
 }
 
+static void
+count_error(struct parse_error *err, size_t want, size_t found)
+{
+	char reason[120];
+
+	snprintf(reason, sizeof(reason), "expected %zu fields, found %zu",
+	    want, found);
+	seterr(err, "line", reason);
+}
+
 int
 parse_line(const struct parse_layout *l, const char *s, size_t len,
     struct parse_record *r, struct parse_error *err)
@@ -944,7 +954,18 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 
 			p = convert_fast(r, f, p, e, &why);
 			if (why != NULL) {
-				seterr(err, fields[f].name, why);
+				/* The field count, if wrong, is the reason. */
+				for (col++; p < e; col++) {
+					while (p < e && issep(*p))
+						p++;
+					if (p == e)
+						break;
+					p = field_end(p, e);
+				}
+				if (col == ncol)
+					seterr(err, fields[f].name, why);
+				else
+					count_error(err, ncol, col);
 				return -1;
 			}
 		} else
@@ -952,11 +973,7 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 		col++;
 	}
 	if (col != ncol) {
-		char reason[120];
-
-		snprintf(reason, sizeof(reason),
-		    "expected %zu fields, found %zu", ncol, col);
-		seterr(err, "line", reason);
+		count_error(err, ncol, col);
 		return -1;
 	}
 	return 0;
