@@ -71,6 +71,7 @@ struct parse_layout {
 	char			*header;	/* owned; names joined by ' ' */
 	size_t			 headerlen;
 	size_t			 nunknown;
+	uint8_t			 type[PARSE_MAX_COLUMNS];	/* parser's use */
 };
 
 struct parse_addr {
