@@ -470,7 +470,12 @@ be32(uint8_t *p, uint32_t v)
 	return p + 4;
 }
 
-/* Write the record; the caller has made room for pr->reclen octets. */
+/*
+ * Write the record; the caller has made room for pr->reclen octets.  Tests
+ * in order of frequency rather than a switch: a shape's steps repeat for
+ * every record, and conditional branches predict that pattern better than
+ * one indirect jump does.
+ */
 static void
 prog_encode(const struct prog *pr, const struct ipfix_flow *f, uint8_t *p)
 {
@@ -480,32 +485,28 @@ prog_encode(const struct prog *pr, const struct ipfix_flow *f, uint8_t *p)
 	for (i = 0; i < pr->nsteps; i++) {
 		const struct step	*st = &pr->steps[i];
 		const uint8_t		*v = base + st->off;
-		uint16_t		 u16;
-		uint32_t		 u32;
-		uint64_t		 u64;
 
-		switch (st->how) {
-		case H_COPY:
-			memcpy(p, v, st->len);
-			p += st->len;
-			break;
-		case H_U8:
-			*p++ = *v;
-			break;
-		case H_U16:
-			memcpy(&u16, v, 2);
-			p = be16(p, u16);
-			break;
-		case H_U32:
-			memcpy(&u32, v, 4);
-			p = be32(p, u32);
-			break;
-		case H_U64:
+		if (st->how == H_U64) {
+			uint64_t u64;
+
 			memcpy(&u64, v, 8);
 			p = be32(p, (uint32_t)(u64 >> 32));
 			p = be32(p, (uint32_t)u64);
-			break;
-		}
+		} else if (st->how == H_U32) {
+			uint32_t u32;
+
+			memcpy(&u32, v, 4);
+			p = be32(p, u32);
+		} else if (st->how == H_COPY) {
+			memcpy(p, v, st->len);
+			p += st->len;
+		} else if (st->how == H_U16) {
+			uint16_t u16;
+
+			memcpy(&u16, v, 2);
+			p = be16(p, u16);
+		} else
+			*p++ = *v;
 	}
 }
 
