@@ -22,9 +22,12 @@ ISAL_CPPFLAGS_1 = -DHAVE_ISAL
 ISAL_LIBS_1 =	-lisal
 LIBS =		$(ISAL_LIBS_$(ISAL)) -lz -lpcap -lpthread
 
-LIBOBJS =	filter.o gz.o idmap.o input.o ipfix.o map.o parse.o sink.o
-LIBSRCS =	filter.c gz.c idmap.c input.c ipfix.c map.c parse.c sink.c
-HEADERS =	filter.h gz.h idmap.h input.h ipfix.h map.h parse.h sink.h
+LIBOBJS =	filter.o gz.o idmap.o input.o ipfix.o map.o parse.o prep.o \
+		sink.o
+LIBSRCS =	filter.c gz.c idmap.c input.c ipfix.c map.c parse.c prep.c \
+		sink.c
+HEADERS =	filter.h gz.h idmap.h input.h ipfix.h map.h parse.h prep.h \
+		sink.h
 OBJS =		fl2ipfix.o $(LIBOBJS)
 UNITS =		tests/unit_parse tests/unit_ipfix tests/unit_idmap tests/unit_filter \
 		tests/unit_sink
@@ -37,11 +40,13 @@ fl2ipfix: $(OBJS)
 .c.o:
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) $(ISAL_CPPFLAGS_$(ISAL)) -c -o $@ $<
 
-fl2ipfix.o: fl2ipfix.c filter.h idmap.h input.h ipfix.h map.h parse.h sink.h
+fl2ipfix.o: fl2ipfix.c filter.h idmap.h input.h ipfix.h map.h parse.h prep.h \
+		sink.h
 filter.o: filter.c filter.h parse.h
 idmap.o: idmap.c idmap.h
 gz.o: gz.c gz.h
-input.o: input.c gz.h input.h
+input.o: input.c gz.h input.h prep.h
+prep.o: prep.c parse.h prep.h
 ipfix.o: ipfix.c ipfix.h sink.h
 map.o: map.c map.h idmap.h ipfix.h parse.h
 parse.o: parse.c parse.h

@@ -52,6 +52,10 @@ struct gz {
 	struct chunk	 ring[NCHUNK];
 	unsigned	 head, tail, nfull;
 	int		 done;		/* the thread ended: 1 cleanly, -1 error */
+	int		 reader_waited, worker_waited;
+	gz_hook		*hook;
+	void		*hookarg;
+	uint64_t	 textoff;	/* text made so far (the thread's) */
 	int		 stop;		/* gz_close wants the thread gone */
 	uint64_t	 final_raw;
 	/* The reader's side. */
@@ -281,14 +285,25 @@ inflater(void *arg)
 	for (;;) {
 		struct chunk	*c;
 		ssize_t		 n;
+		int		 rw, ww;
 
-		while (g->nfull == NCHUNK && !g->stop)
+		while (g->nfull == NCHUNK && !g->stop) {
+			g->worker_waited = 1;
 			pthread_cond_wait(&g->emptied, &g->mu);
+		}
 		if (g->stop)
 			break;
 		c = &g->ring[g->head];
+		rw = g->reader_waited;
+		ww = g->worker_waited;
+		g->reader_waited = g->worker_waited = 0;
 		pthread_mutex_unlock(&g->mu);
 		n = fill(g, c->p, CHUNK);
+		if (n > 0 && g->hook != NULL)
+			g->hook(g->hookarg, (const char *)c->p, (size_t)n,
+			    g->textoff, rw, ww);
+		if (n > 0)
+			g->textoff += (uint64_t)n;
 		pthread_mutex_lock(&g->mu);
 		if (n > 0) {
 			c->len = (size_t)n;
@@ -314,8 +329,10 @@ ring_read(struct gz *g, void *dst, size_t cap)
 	ssize_t rc;
 
 	pthread_mutex_lock(&g->mu);
-	while (g->nfull == 0 && !g->done)
+	while (g->nfull == 0 && !g->done) {
+		g->reader_waited = 1;
 		pthread_cond_wait(&g->filled, &g->mu);
+	}
 	if (g->nfull > 0) {
 		struct chunk	*c = &g->ring[g->tail];
 		size_t		 k = c->len - c->off;
@@ -395,7 +412,8 @@ start_thread(struct gz *g)
 }
 
 struct gz *
-gz_open(int fd, const void *head, size_t n, int fast)
+gz_open(int fd, const void *head, size_t n, int fast, gz_hook *hook,
+    void *hookarg)
 {
 	struct gz	*g;
 	int		 save;
@@ -403,6 +421,8 @@ gz_open(int fd, const void *head, size_t n, int fast)
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return NULL;
 	g->fd = fd;
+	g->hook = hook;
+	g->hookarg = hookarg;
 	if ((g->raw = malloc(RAW_SIZE > n ? RAW_SIZE : n)) == NULL)
 		goto fail;
 	memcpy(g->raw, head, n);

@@ -10,13 +10,24 @@
 struct gz;
 
 /*
+ * Called on the inflating thread with each piece of text, in order, before
+ * the reader gets it: the text, its length, its offset in the text, and
+ * whether the reader had to wait for text, or the thread for room, since
+ * the last call.
+ */
+typedef void	 gz_hook(void *arg, const char *text, size_t len,
+		    uint64_t off, int reader_waited, int worker_waited);
+
+/*
  * Start decompressing the gzip stream on fd, whose first n bytes were
  * already read into head.  With fast set, inflating runs on its own
  * thread (so a .gz converts at the speed of the slower of inflating and
  * parsing) with ISA-L when built with it; otherwise zlib on the caller's
- * thread.  Both give the same text.  NULL with errno set on failure.
+ * thread.  Both give the same text.  The hook, if any, sees the text first
+ * (fast mode only).  NULL with errno set on failure.
  */
-struct gz	*gz_open(int fd, const void *head, size_t n, int fast);
+struct gz	*gz_open(int fd, const void *head, size_t n, int fast,
+		    gz_hook *, void *hookarg);
 
 /*
  * Copy up to cap bytes of text into dst.  Returns how many (> 0), 0 at the

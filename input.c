@@ -14,6 +14,7 @@
 
 #include "gz.h"
 #include "input.h"
+#include "prep.h"
 
 #define READ_SIZE	(1024 * 1024)	/* bytes asked of read() at once */
 #define PROBE_SIZE	4096		/* text bytes that tell binary data */
@@ -23,6 +24,8 @@ struct input {
 	int		 fd;
 	int		 gz;		/* gzip mode */
 	struct gz	*gzs;		/* the decompressor, in gzip mode */
+	struct prep	*prep;		/* parses ahead on the gzip thread */
+	uint64_t	 textbase;	/* text offset of buf[0] */
 	char		*buf;		/* decompressed bytes */
 	size_t		 cap, start, end;
 	size_t		 linemax;
@@ -46,6 +49,12 @@ void
 input_set_fast(int on)
 {
 	fast = on;
+}
+
+void
+input_set_prep(struct input *in, struct prep *p)
+{
+	in->prep = p;
 }
 
 /*
@@ -265,10 +274,13 @@ sniff(struct input *in)
 	if (have >= 2 && (unsigned char)in->buf[0] == 0x1f &&
 	    (unsigned char)in->buf[1] == 0x8b) {
 		in->gz = 1;
-		if ((in->gzs = gz_open(in->fd, in->buf, have, fast)) == NULL)
+		if ((in->gzs = gz_open(in->fd, in->buf, have, fast,
+		    in->prep != NULL ? prep_chunk : NULL, in->prep)) == NULL)
 			return fail(in, 0, "%s", strerror(errno));
 		return 0;
 	}
+	/* Only the gzip thread parses ahead. */
+	in->prep = NULL;
 	if ((what = foreign((const unsigned char *)in->buf, have)) != NULL)
 		return fail(in, 0, "%s data: not a text flow log", what);
 	in->end = have;
@@ -313,6 +325,7 @@ more(struct input *in)
 	ssize_t n;
 
 	if (in->start > 0) {
+		in->textbase += in->start;
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
 		in->end -= in->start;
 		in->start = 0;
@@ -351,6 +364,7 @@ input_next(struct input *in, struct input_line *l)
 				in->skipping = 0;
 				continue;
 			}
+			in->textbase += in->end;
 			in->start = in->end = 0;
 			have = 0;
 		} else if ((nl = memchr(p, '\n', have)) != NULL) {
@@ -364,6 +378,9 @@ input_next(struct input *in, struct input_line *l)
 		if (!in->skipping && (nl != NULL || toolong)) {
 			in->lineno++;
 			l->lineno = in->lineno;
+			l->off = in->textbase + in->start;
+			if (in->prep != NULL)
+				prep_advance(in->prep, l->off);
 			if (toolong) {
 				/* Exactly linemax bytes; input_rest() has more. */
 				l->toolong = 1;
@@ -382,6 +399,7 @@ input_next(struct input *in, struct input_line *l)
 				in->lineno++;
 				l->lineno = in->lineno;
 				l->cut = in->failed;
+				l->off = in->textbase + in->start;
 				setline(l, p, have);
 				in->start = in->end;
 				return 1;

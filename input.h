@@ -12,6 +12,7 @@ struct input_line {
 	const char	*p;		/* borrowed until the next call */
 	size_t		 len;		/* without the line end (LF or CRLF) */
 	uint64_t	 lineno;	/* 1-based */
+	uint64_t	 off;		/* text offset of the line's start */
 	int		 toolong;	/* longer than the limit: p holds a prefix */
 	int		 cut;		/* ended by a read error, not a newline */
 };
@@ -68,5 +69,12 @@ void		 input_close(struct input *);
  * same; tests compare them (FL2IPFIX_SIMPLE).
  */
 void		 input_set_fast(int);
+
+/*
+ * Let the inflating thread parse lines ahead into prep (the caller keeps
+ * it and must call prep_get() for them); before the first input_next().
+ */
+struct prep;
+void		 input_set_prep(struct input *, struct prep *);
 
 #endif

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,10 @@ layout_build(struct parse_layout *l, const struct namelist *nl,
 	}
 	h[nw.headerlen] = '\0';
 	nw.header = h;
+	/* FNV-1a of the header: what makes two layouts the same. */
+	nw.id = 1469598103934665603ULL;
+	for (i = 0; i < nw.headerlen; i++)
+		nw.id = (nw.id ^ (unsigned char)h[i]) * 1099511628211ULL;
 	parse_layout_free(l);
 	*l = nw;
 	return 0;
@@ -1006,4 +1011,68 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+/* One string of a packed record. */
+struct packed_str {
+	uint8_t		f;
+	uint32_t	off, len;
+};
+
+size_t
+parse_pack(const struct parse_record *r, const char *line, void *buf,
+    size_t cap)
+{
+	const size_t	 fixed = offsetof(struct parse_record, str);
+	unsigned char	*p = buf;
+	size_t		 n = fixed + 1;
+	uint8_t		 nstr = 0;
+	int		 w;
+
+	if (cap < n)
+		return 0;
+	memcpy(p, r, fixed);
+	for (w = 0; w < 2; w++) {
+		uint64_t bits = r->present[w];
+
+		while (bits != 0) {
+			unsigned	 f = (unsigned)(w * 64 +
+			    __builtin_ctzll(bits));
+			struct packed_str ps;
+
+			bits &= bits - 1;
+			if (fields[f].type != T_STR &&
+			    fields[f].type != T_IPTYPE &&
+			    fields[f].type != T_RESTYPE)
+				continue;
+			if (n + sizeof(ps) > cap)
+				return 0;
+			ps.f = (uint8_t)f;
+			ps.off = (uint32_t)(r->str[f].p - line);
+			ps.len = (uint32_t)r->str[f].len;
+			memcpy(p + n, &ps, sizeof(ps));
+			n += sizeof(ps);
+			nstr++;
+		}
+	}
+	p[fixed] = nstr;
+	return n;
+}
+
+void
+parse_unpack(const void *buf, const char *line, struct parse_record *r)
+{
+	const size_t		 fixed = offsetof(struct parse_record, str);
+	const unsigned char	*p = buf;
+	unsigned		 i, nstr = p[fixed];
+
+	memcpy(r, p, fixed);
+	p += fixed + 1;
+	for (i = 0; i < nstr; i++, p += sizeof(struct packed_str)) {
+		struct packed_str ps;
+
+		memcpy(&ps, p, sizeof(ps));
+		r->str[ps.f].p = line + ps.off;
+		r->str[ps.f].len = ps.len;
+	}
 }

@@ -172,3 +172,24 @@ i=1
 	done
 } >"$TMP/prefix.log"
 same prefixes "$TMP/prefix.log"
+
+# The gzip thread parses ahead and follows the header lines: make layouts
+# change every other line, and lines of every kind (CRLF, blank, over-long,
+# a header cut by the end of a piece of text) fall on the edges between
+# the pieces it hands over (about 1 MiB each).
+python3 - "$TMP/v2.log" "$TMP/v5.log" >"$TMP/mixed.log" <<'PY'
+import sys
+v2 = open(sys.argv[1]).read().splitlines()
+v5 = open(sys.argv[2]).read().splitlines()
+out = sys.stdout
+for i in range(1, 12000):
+    if i % 2:
+        out.write(v2[0] + "\n" + v2[i] + "\n")
+    else:
+        out.write(v5[0] + "\r\n" + v5[i] + "\r\n")
+    if i % 1500 == 0:
+        out.write("x" * (70000 + i) + "\n\n   \n")
+PY
+gzip -c "$TMP/mixed.log" >"$TMP/mixed.log.gz"
+same mixed "$TMP/mixed.log"
+same mixed-gz "$TMP/mixed.log.gz"
