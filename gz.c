@@ -328,6 +328,11 @@ ring_read(struct gz *g, void *dst, size_t cap)
 {
 	ssize_t rc;
 
+	/*
+	 * XXX A signal does not end this wait: like a read(2) retried after
+	 * EINTR, the main thread only sees SIGINT once text or the end
+	 * arrives.  Closing that needs a stop flag checked with a timed wait.
+	 */
 	pthread_mutex_lock(&g->mu);
 	while (g->nfull == 0 && !g->done) {
 		g->reader_waited = 1;

@@ -15,6 +15,7 @@
 #define NARENA		6
 #define ARENA_SIZE	(2 * 1024 * 1024)
 #define SHARES		16	/* the share parsed ahead, in sixteenths */
+#define WINDOW		4	/* pieces of text between adjustments */
 
 /* One prepared line in an arena, followed by its packed record. */
 struct entry {
@@ -42,6 +43,7 @@ struct prep {
 	size_t		 carrylen;
 	int		 skipping;	/* in a line longer than the limit */
 	unsigned	 share;
+	unsigned	 window, rwaits, wwaits;
 	/* The main thread's side. */
 	struct arena	*cur;
 	size_t		 pos;
@@ -62,7 +64,7 @@ prep_new(const struct parse_layout *base, size_t linemax)
 	p->layout = *base;
 	p->layout.header = NULL;
 	p->linemax = linemax;
-	p->share = SHARES;
+	p->share = SHARES / 2;
 	if ((p->layout.header = malloc(base->headerlen + 1)) == NULL ||
 	    (p->carry = malloc(linemax + 2)) == NULL)
 		goto fail;
@@ -138,10 +140,20 @@ prep_chunk(void *arg, const char *text, size_t len, uint64_t off,
 	struct arena	*a;
 	const char	*s = text, *e = text + len, *nl, *budget;
 
-	if (reader_waited && p->share > 0)
-		p->share--;
-	else if (worker_waited && !reader_waited && p->share < SHARES)
-		p->share++;
+	/*
+	 * The thread that waited more is the faster one: give it more of the
+	 * parsing.  Counted over a window, as a thread that was only
+	 * preempted also makes the other wait.
+	 */
+	p->rwaits += reader_waited != 0;
+	p->wwaits += worker_waited != 0;
+	if (++p->window == WINDOW) {
+		if (p->wwaits > p->rwaits && p->share < SHARES)
+			p->share++;
+		else if (p->rwaits > p->wwaits && p->share > 0)
+			p->share--;
+		p->window = p->rwaits = p->wwaits = 0;
+	}
 	pthread_mutex_lock(&p->mu);
 	if ((a = p->free) != NULL)
 		p->free = a->next;
