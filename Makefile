@@ -71,7 +71,7 @@ deps:
 check-deps:
 	sh tests/deps.sh test
 
-check: check-deps all units
+check: check-deps all units tests/bench_gen
 	sh tests/run.sh
 
 # The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer.

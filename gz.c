@@ -406,13 +406,14 @@ start_thread(struct gz *g)
 	/* Signals are for the main thread (it decides when to stop). */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	g->threaded = 1;	/* before the thread reads it */
 	rc = pthread_create(&g->thr, NULL, inflater, g);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (rc != 0) {
+		g->threaded = 0;
 		errno = rc;
 		return -1;
 	}
-	g->threaded = 1;
 	return 0;
 }
 

@@ -1,4 +1,7 @@
 /* bench_gen.c: writes a deterministic, seeded VPC flow log (v2 or v5 layout) for the benchmark. */
+#ifndef _DEFAULT_SOURCE
+#define _DEFAULT_SOURCE		/* getopt, err(3) */
+#endif
 #include <err.h>
 #include <stdint.h>
 #include <stdio.h>
