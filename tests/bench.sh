@@ -105,6 +105,92 @@ sz5=$(wc -c <"$DIR/v5-$N.log")
 gz2=$(wc -c <"$DIR/v2-$N.log.gz")
 gz5=$(wc -c <"$DIR/v5-$N.log.gz")
 
+# UDP: how many records/s a local nfcapd receives without loss.  The head
+# of the v2 file goes to a fresh nfcapd on 127.0.0.1 at rising --rate
+# values and unpaced; nfdump counts the flows it stored against those
+# fl2ipfix says it exported.
+udp_port() {
+	$PY -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# Is the port bound (nfcapd up)?
+udp_bound() {
+	$PY -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(0)
+sys.exit(1)' "$1"
+}
+# Has nfcapd read everything queued to its socket?
+udp_drained() {
+	awk -v p=":$(printf '%04X' "$1")" '$2 ~ p"$" { split($5, q, ":");
+	    if (q[2] !~ /^0+$/) bad = 1 } END { exit bad }' /proc/net/udp
+}
+# poll SECONDS CMD...: until CMD succeeds, at most SECONDS.
+poll() {
+	_t=$(($1 * 10))
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	return 1
+}
+udp() {
+	if ! ./fl2ipfix --help 2>/dev/null | grep -q -- '--destination'; then
+		echo "UDP: not measured (this fl2ipfix has no -d)."
+		return
+	fi
+	if ! command -v nfcapd >/dev/null || ! command -v nfdump >/dev/null ||
+	    ! [ -x "$PY" ]; then
+		echo "UDP: not measured (nfcapd and nfdump: Debian package nfdump)."
+		return
+	fi
+	U=${BENCH_UDP_RECORDS:-200000}
+	[ "$U" -gt "$N" ] && U=$N
+	head -n $((U + 1)) "$DIR/v2-$N.log" >"$DIR/udp.log"
+	echo "UDP to nfcapd (nfdump $(nfdump -V 2>&1 | sed -n 's/.*Version: *\([^ ]*\).*/\1/p' | head -1)) on 127.0.0.1, $U v2 records a run, one nfcapd each:"
+	echo
+	echo "| --rate (records/s) | sent | stored by nfcapd | lost | achieved records/s |"
+	echo "|---|---|---|---|---|"
+	best=0
+	for rate in 50000 100000 150000 200000 300000 400000 0; do
+		d=$DIR/nfcapd.$rate
+		rm -rf "$d"
+		mkdir -p "$d"
+		port=$(udp_port)
+		nfcapd -w "$d" -b 127.0.0.1 -p "$port" -t 3600 >"$d.log" 2>&1 &
+		pid=$!
+		if ! poll 10 udp_bound "$port"; then
+			kill "$pid" 2>/dev/null
+			echo "| $rate | nfcapd did not start | | | |"
+			continue
+		fi
+		set -- ./fl2ipfix -d "127.0.0.1:$port" --stats=json
+		[ $rate -gt 0 ] && set -- "$@" --rate $rate
+		"$TIME" -f '%e' -o "$d.t" "$@" "$DIR/udp.log" 2>"$d.stats"
+		poll 10 udp_drained "$port"
+		kill -TERM "$pid" 2>/dev/null
+		poll 10 sh -c "! kill -0 $pid"
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		sent=$(sed -n 's/.*"exported":{"records":\([0-9]*\).*/\1/p' "$d.stats")
+		got=$(nfdump -q -N -r "$d"/nfcapd.2* -o 'fmt:%pr' 2>/dev/null |
+		    wc -l)
+		t=$(tail -1 "$d.t")
+		lost=$(( ${sent:-0} - got ))
+		[ "$lost" -eq 0 ] && [ $rate -gt 0 ] && best=$rate
+		echo "| $( [ $rate -gt 0 ] && echo $rate || echo unpaced ) |" \
+		    "${sent:-?} | $got | $lost |" \
+		    "$(echo "${sent:-0} $t" | awk '{ printf "%.0f", ($2 > 0 ? $1 / $2 : 0) }') |"
+		rm -rf "$d" "$d.t" "$d.log" "$d.stats"
+	done
+	echo
+	echo "Highest --rate tried without loss: $best records/s."
+}
+
 report() {
 	echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, ${os:-unknown OS};" \
 	    "fl2ipfix $(git describe --always --dirty 2>/dev/null)" \
@@ -171,16 +257,7 @@ report() {
 	echo "| fl2ipfix peak RSS, MiB (≤ 32) |" \
 	    "$(echo "$rss" | awk '{ printf "%.1f", $1 / 1024 }') | |"
 	echo
-	# XXX UDP: how many records/s a local nfcapd receives without loss.
-	# fl2ipfix has no -d/--destination on this branch yet (issue 3 adds
-	# it); once it has, send the v2 file to nfcapd on 127.0.0.1 at rising
-	# --rate values and count the flows nfdump sees against those sent.
-	if ./fl2ipfix --help 2>/dev/null | grep -q -- '--destination'; then
-		echo "UDP: XXX -d exists now: the nfcapd measurement is still to" \
-		    "be written in tests/bench.sh."
-	else
-		echo "UDP: not measured (fl2ipfix has no -d yet)."
-	fi
+	udp
 }
 
 if [ -n "${BENCH_OUT:-}" ]; then
