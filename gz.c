@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 #ifdef HAVE_ISAL
@@ -44,6 +45,7 @@ struct gz {
 	int		 in_member;
 	int		 err;		/* errmsg holds an error to report */
 	char		 errmsg[256];
+	const volatile sig_atomic_t *sig;	/* set: give up waiting for input */
 	/* The ring between the two threads, under mu. */
 	int		 threaded;
 	pthread_t	 thr;
@@ -60,6 +62,7 @@ struct gz {
 	uint64_t	 final_raw;
 	/* The reader's side. */
 	uint64_t	 seen_raw;
+	char		 stopmsg[64];	/* the reader gave up waiting */
 };
 
 const char *
@@ -91,21 +94,31 @@ fail(struct gz *g, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * read(2), retrying after a signal, but giving up (EINTR) once *sig is
+ * set.  The inflating thread takes no signals: the reader watches *sig
+ * for it, and gz_close() may cancel it while it is blocked here, and only
+ * here.
+ */
 static ssize_t
-xread(int fd, void *p, size_t n, int threaded)
+xread(struct gz *g, void *p, size_t n)
 {
 	ssize_t	r;
 	int	old;
 
-	do {
-		/* gz_close() may cancel a thread blocked here, and only here. */
-		if (threaded)
+	for (;;) {
+		if (!g->threaded && g->sig != NULL && *g->sig) {
+			errno = EINTR;
+			return -1;
+		}
+		if (g->threaded)
 			pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, &old);
-		r = read(fd, p, n);
-		if (threaded)
+		r = read(g->fd, p, n);
+		if (g->threaded)
 			pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &old);
-	} while (r == -1 && errno == EINTR);
-	return r;
+		if (r != -1 || errno != EINTR)
+			return r;
+	}
 }
 
 /* Read more compressed bytes behind the unread ones; 0 at end of file. */
@@ -117,8 +130,7 @@ raw_more(struct gz *g)
 	if (g->avail_in > 0 && g->next_in != g->raw)
 		memmove(g->raw, g->next_in, g->avail_in);
 	g->next_in = g->raw;
-	n = xread(g->fd, g->raw + g->avail_in, RAW_SIZE - g->avail_in,
-	    g->threaded);
+	n = xread(g, g->raw + g->avail_in, RAW_SIZE - g->avail_in);
 	if (n > 0) {
 		g->rawbytes += (uint64_t)n;
 		g->avail_in += (size_t)n;
@@ -328,15 +340,26 @@ ring_read(struct gz *g, void *dst, size_t cap)
 {
 	ssize_t rc;
 
-	/*
-	 * XXX A signal does not end this wait: like a read(2) retried after
-	 * EINTR, the main thread only sees SIGINT once text or the end
-	 * arrives.  Closing that needs a stop flag checked with a timed wait.
-	 */
 	pthread_mutex_lock(&g->mu);
 	while (g->nfull == 0 && !g->done) {
+		struct timespec ts;
+
 		g->reader_waited = 1;
-		pthread_cond_wait(&g->filled, &g->mu);
+		/* Look at the stop flag ten times a second while waiting. */
+		if (g->sig != NULL && *g->sig) {
+			pthread_mutex_unlock(&g->mu);
+			snprintf(g->stopmsg, sizeof(g->stopmsg), "read: %s",
+			    strerror(EINTR));
+			errno = EINTR;
+			return -1;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&g->filled, &g->mu, &ts);
 	}
 	if (g->nfull > 0) {
 		struct chunk	*c = &g->ring[g->tail];
@@ -379,7 +402,7 @@ gz_read(struct gz *g, void *dst, size_t cap)
 const char *
 gz_error(const struct gz *g)
 {
-	return g->errmsg;
+	return g->stopmsg[0] != '\0' ? g->stopmsg : g->errmsg;
 }
 
 uint64_t
@@ -419,7 +442,7 @@ start_thread(struct gz *g)
 
 struct gz *
 gz_open(int fd, const void *head, size_t n, int fast, gz_hook *hook,
-    void *hookarg)
+    void *hookarg, const volatile sig_atomic_t *stop)
 {
 	struct gz	*g;
 	int		 save;
@@ -429,6 +452,7 @@ gz_open(int fd, const void *head, size_t n, int fast, gz_hook *hook,
 	g->fd = fd;
 	g->hook = hook;
 	g->hookarg = hookarg;
+	g->sig = stop;
 	if ((g->raw = malloc(RAW_SIZE > n ? RAW_SIZE : n)) == NULL)
 		goto fail;
 	memcpy(g->raw, head, n);

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,10 +25,13 @@ typedef void	 gz_hook(void *arg, const char *text, size_t len,
  * thread (so a .gz converts at the speed of the slower of inflating and
  * parsing) with ISA-L when built with it; otherwise zlib on the caller's
  * thread.  Both give the same text.  The hook, if any, sees the text first
- * (fast mode only).  NULL with errno set on failure.
+ * (fast mode only).  When *stop is set (a signal came), a read that
+ * would wait for input fails instead, with EINTR.  NULL with errno set on
+ * failure.
  */
 struct gz	*gz_open(int fd, const void *head, size_t n, int fast,
-		    gz_hook *, void *hookarg);
+		    gz_hook *, void *hookarg,
+		    const volatile sig_atomic_t *stop);
 
 /*
  * Copy up to cap bytes of text into dst.  Returns how many (> 0), 0 at the

@@ -275,7 +275,8 @@ sniff(struct input *in)
 	    (unsigned char)in->buf[1] == 0x8b) {
 		in->gz = 1;
 		if ((in->gzs = gz_open(in->fd, in->buf, have, fast,
-		    in->prep != NULL ? prep_chunk : NULL, in->prep)) == NULL)
+		    in->prep != NULL ? prep_chunk : NULL, in->prep, in->stop)) ==
+		    NULL)
 			return fail(in, 0, "%s", strerror(errno));
 		return 0;
 	}
