@@ -80,7 +80,9 @@ STDIN=$TMP/multi.gz same gz-members-stdin -
 # A truncated member: the text before the cut, then the same message.
 head -c 60000 "$TMP/v5.log.gz" >"$TMP/cut.gz"
 same gz-truncated "$TMP/cut.gz"
-# Damage: zlib and ISA-L may report a different byte offset, nothing else.
+# Damage: zlib and ISA-L word the damage and its byte offset their own
+# way; the IPFIX and the exit status are the same.  (Damage early in the
+# stream may inflate to garbage that is refused as binary data first.)
 size=$(wc -c <"$TMP/v2.log.gz")
 for at in 100 $((size / 2)) $((size - 6)) $((size - 2)); do
 	cp "$TMP/v2.log.gz" "$TMP/bad.gz"
@@ -97,7 +99,7 @@ for at in 100 $((size / 2)) $((size - 6)) $((size - 2)); do
 		fail "same-gz-damage-$at" "exit status $s1 simple, $s2 fast"
 	elif ! cmp -s "$TMP/s.out" "$TMP/f.out"; then
 		fail "same-gz-damage-$at" "IPFIX differs"
-	elif ! grep -q 'gzip' "$TMP/f.err"; then
+	elif ! grep -q 'gzip\|binary data' "$TMP/f.err"; then
 		fail "same-gz-damage-$at" "no gzip error: $(tail -1 "$TMP/f.err")"
 	else
 		ok "same-gz-damage-$at"
