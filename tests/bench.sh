@@ -67,6 +67,8 @@ run() {
 }
 
 rm -f "$DIR"/t.*
+# Other work on the machine shows in the wall times: say how busy it was.
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)
 echo "bench: $RUNS rounds of $N records (v2 and v5)" >&2
 r=0
 while [ $r -lt "$RUNS" ]; do
@@ -199,6 +201,8 @@ report() {
 	    "v2 $((sz2 / 1000000)) MB ($((sz2 / N)) bytes a line)," \
 	    "v5 $((sz5 / 1000000)) MB ($((sz5 / N)) bytes a line);" \
 	    "gzip -6: $((gz2 / 1000000)) and $((gz5 / 1000000)) MB."
+	echo "Load average (1, 5, 15 min) before the rounds: ${load0:-?};" \
+	    "after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)."
 	echo "Medians of $RUNS interleaved runs, output to /dev/null;" \
 	    "MB/s counts text (uncompressed) bytes; CPU is user + system" \
 	    "time of all threads."
