@@ -18,14 +18,14 @@
 #include "gz.h"
 
 #define RAW_SIZE	(256 * 1024)	/* compressed bytes per read */
-#define CHUNK		(1024 * 1024)	/* text bytes per ring buffer */
+#define CHUNK		(1024 * 1024)	/* text bytes a ring buffer */
 #define NCHUNK		4		/* ring buffers */
 
 /* One ring buffer: text the inflating thread made, not yet read. */
 struct chunk {
 	unsigned char	*p;
 	size_t		 len, off;
-	uint64_t	 raw;		/* compressed bytes read when done */
+	uint64_t	 raw;		/* compressed bytes read by then */
 };
 
 struct gz {
@@ -43,9 +43,9 @@ struct gz {
 	uint64_t	 rawoff;	/* compressed bytes consumed */
 	uint64_t	 rawbytes;	/* compressed bytes read */
 	int		 in_member;
-	int		 err;		/* errmsg holds an error to report */
+	int		 err;		/* errmsg holds an error */
 	char		 errmsg[256];
-	const volatile sig_atomic_t *sig;	/* set: give up waiting for input */
+	const volatile sig_atomic_t *sig;	/* set: stop waiting */
 	/* The ring between the two threads, under mu. */
 	int		 threaded;
 	pthread_t	 thr;
@@ -53,16 +53,16 @@ struct gz {
 	pthread_cond_t	 filled, emptied;
 	struct chunk	 ring[NCHUNK];
 	unsigned	 head, tail, nfull;
-	int		 done;		/* the thread ended: 1 cleanly, -1 error */
+	int		 done;		/* 1 at the end, -1 on error */
 	int		 reader_waited, worker_waited;
 	gz_hook		*hook;
 	void		*hookarg;
 	uint64_t	 textoff;	/* text made so far (the thread's) */
-	int		 stop;		/* gz_close wants the thread gone */
+	int		 stop;		/* gz_close() is waiting */
 	uint64_t	 final_raw;
 	/* The reader's side. */
 	uint64_t	 seen_raw;
-	char		 stopmsg[64];	/* the reader gave up waiting */
+	char		 stopmsg[64];	/* the reader gave up */
 };
 
 const char *
@@ -202,7 +202,8 @@ inflate_some(struct gz *g, unsigned char *out, size_t cap, size_t *made)
 		g->avail_in = is->avail_in;
 		g->rawoff += before - g->avail_in;
 		if (zr < 0)
-			return fail(g, "corrupt gzip data: %s", isal_reason(zr));
+			return fail(g, "corrupt gzip data: %s",
+			    isal_reason(zr));
 		return is->block_state == ISAL_BLOCK_FINISH;
 	}
 #endif

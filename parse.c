@@ -17,7 +17,7 @@ enum ftype {
 	T_ADDR,		/* IPv4 or IPv6 address */
 	T_U8, T_U16, T_U64, T_TIME,
 	T_ACTION, T_STATUS, T_DIRECTION, T_IPTYPE, T_RESTYPE,
-	T_SKIP		/* a column of unknown name (layout type[] only) */
+	T_SKIP		/* an unknown column (layout type[] only) */
 };
 
 struct fdef {
@@ -783,7 +783,7 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 			if (n < 8 || p - start > 11)
 				break;
 		}
-		/* 19 digits cannot overflow 64 bits; longer goes the slow way. */
+		/* 19 digits cannot overflow 64 bits; more go the slow way. */
 		while (p < e && (d = (unsigned char)*p - '0') <= 9 &&
 		    p - start < 19) {
 			v = v * 10 + d;
@@ -858,7 +858,8 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 				uint64_t o;
 
 				/* A leading zero reads as a zero low byte. */
-				if (n == 0 || n > 3 || (n > 1 && (t & 0xff) == 0))
+				if (n == 0 || n > 3 ||
+				    (n > 1 && (t & 0xff) == 0))
 					goto slow;
 				if ((o = digits_value(t, n)) > 255)
 					goto slow;

@@ -14,7 +14,7 @@
  */
 #define NARENA		6
 #define ARENA_SIZE	(2 * 1024 * 1024)
-#define SHARES		16	/* the share parsed ahead, in sixteenths */
+#define SHARES		16	/* the share parsed ahead: n/16 */
 #define WINDOW		4	/* pieces of text between adjustments */
 
 /* One prepared line in an arena, followed by its packed record. */
@@ -22,7 +22,7 @@ struct entry {
 	uint64_t	off;		/* text offset of the line */
 	uint64_t	id;		/* layout id */
 	uint32_t	len;		/* line length, line end excluded */
-	uint32_t	size;		/* of this entry, record included */
+	uint32_t	size;		/* of the entry, record included */
 };
 
 struct arena {
@@ -39,9 +39,9 @@ struct prep {
 	/* The inflating thread's side. */
 	struct parse_layout layout;
 	size_t		 linemax;
-	char		*carry;		/* a line cut by the end of a piece */
+	char		*carry;		/* a line cut at a piece's end */
 	size_t		 carrylen;
-	int		 skipping;	/* in a line longer than the limit */
+	int		 skipping;	/* in an over-long line */
 	unsigned	 share;
 	unsigned	 window, rwaits, wwaits;
 	/* The main thread's side. */
@@ -168,7 +168,8 @@ prep_chunk(void *arg, const char *text, size_t len, uint64_t off,
 	/* The line begun in the last piece: followed, never parsed ahead. */
 	if (p->carrylen > 0 || p->skipping) {
 		if ((nl = memchr(s, '\n', len)) == NULL) {
-			if (!p->skipping && p->carrylen + len <= p->linemax + 1) {
+			if (!p->skipping &&
+			    p->carrylen + len <= p->linemax + 1) {
 				memcpy(p->carry + p->carrylen, s, len);
 				p->carrylen += len;
 			} else {
