@@ -22,6 +22,7 @@ struct entry {
 	uint64_t	off;		/* text offset of the line */
 	uint64_t	id;		/* layout id */
 	uint32_t	len;		/* line length, line end excluded */
+	char		head[8], tail[8];	/* its first and last bytes */
 	uint32_t	size;		/* of the entry, record included */
 };
 
@@ -115,7 +116,8 @@ line(struct prep *p, const char *s, size_t n, uint64_t off, struct arena *a)
 	if (s[0] >= 'a' && s[0] <= 'z' &&
 	    parse_header(&p->layout, s, n, &err) != 0)
 		return;
-	if (a == NULL || a->used + sizeof(e) >= ARENA_SIZE ||
+	if (a == NULL || n < sizeof(e.head) ||
+	    a->used + sizeof(e) >= ARENA_SIZE ||
 	    parse_line(&p->layout, s, n, &rec, &err) == -1)
 		return;
 	k = parse_pack(&rec, s, a->mem + a->used + sizeof(e),
@@ -125,6 +127,8 @@ line(struct prep *p, const char *s, size_t n, uint64_t off, struct arena *a)
 	e.off = off;
 	e.id = p->layout.id;
 	e.len = (uint32_t)n;
+	memcpy(e.head, s, sizeof(e.head));
+	memcpy(e.tail, s + n - sizeof(e.tail), sizeof(e.tail));
 	e.size = (uint32_t)((sizeof(e) + k + 7) & ~(size_t)7);
 	if (a->used + e.size > ARENA_SIZE)
 		return;
@@ -256,7 +260,10 @@ prep_get(struct prep *p, uint64_t off, size_t len,
 	if (p->cur == NULL || p->pos >= p->cur->used)
 		return 0;
 	memcpy(&e, p->cur->mem + p->pos, sizeof(e));
-	if (e.off != off || e.len != len || e.id != l->id)
+	/* The same line (the ends, cheaply) under the same layout. */
+	if (e.off != off || e.len != len || e.id != l->id ||
+	    memcmp(e.head, s, sizeof(e.head)) != 0 ||
+	    memcmp(e.tail, s + len - sizeof(e.tail), sizeof(e.tail)) != 0)
 		return 0;
 	parse_unpack(p->cur->mem + p->pos + sizeof(e), s, rec);
 	p->pos += e.size;

@@ -195,3 +195,5 @@ PY
 gzip -c "$TMP/mixed.log" >"$TMP/mixed.log.gz"
 same mixed "$TMP/mixed.log"
 same mixed-gz "$TMP/mixed.log.gz"
+# With --rejects an over-long line is read on piece by piece.
+same mixed-gz-rejects --rejects "$TMP/rejects" "$TMP/mixed.log.gz"
