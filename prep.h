@@ -35,8 +35,9 @@ void		 prep_advance(struct prep *, uint64_t off);
 
 /*
  * The main thread: if the line at text offset off, len bytes long, was
- * parsed ahead with a layout equal to l, fill rec as parse_line() would
- * (strings pointing into line) and return 1; else return 0.
+ * parsed ahead with a layout equal to l (and its first and last bytes are
+ * those of line), fill rec as parse_line() would (strings pointing into
+ * line) and return 1; else return 0.
  */
 int		 prep_get(struct prep *, uint64_t off, size_t len,
 		    const struct parse_layout *l, const char *line,
