@@ -11,23 +11,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "gz.h"
 #include "input.h"
+#include "prep.h"
 
 #define READ_SIZE	(1024 * 1024)	/* bytes asked of read() at once */
-#define RAW_SIZE	(256 * 1024)	/* compressed bytes per read */
 #define PROBE_SIZE	4096		/* text bytes that tell binary data */
 
 struct input {
 	char		*name;
 	int		 fd;
 	int		 gz;		/* gzip mode */
-	int		 zinit;
-	int		 in_member;	/* inside a gzip member */
-	z_stream	 zs;
-	unsigned char	*raw;
-	uint64_t	 rawoff;	/* compressed bytes consumed so far */
+	struct gz	*gzs;		/* the decompressor, in gzip mode */
+	struct prep	*prep;		/* parses ahead on the gzip thread */
+	uint64_t	 textbase;	/* text offset of buf[0] */
 	char		*buf;		/* decompressed bytes */
 	size_t		 cap, start, end;
 	size_t		 linemax;
@@ -39,12 +37,25 @@ struct input {
 	int		 sniffed;
 	int		 eof;
 	int		 failed;	/* a read error is pending */
-	int		 zdamage;	/* errmsg holds damage behind the text */
 	int		 cutdone;	/* the cut line was returned */
 	int		 skipping;	/* inside an over-long line */
 	const volatile sig_atomic_t *stop;	/* set: give up a blocked read */
 	char		 errmsg[256];
 };
+
+static int	fast = 1;
+
+void
+input_set_fast(int on)
+{
+	fast = on;
+}
+
+void
+input_set_prep(struct input *in, struct prep *p)
+{
+	in->prep = p;
+}
 
 /*
  * read(2), retrying after a signal unless the caller's stop flag is set:
@@ -127,11 +138,9 @@ input_close(struct input *in)
 {
 	if (in == NULL)
 		return;
-	if (in->zinit)
-		inflateEnd(&in->zs);
+	gz_close(in->gzs);
 	if (in->fd != -1 && in->fd != STDIN_FILENO)
 		close(in->fd);
-	free(in->raw);
 	free(in->buf);
 	free(in->name);
 	free(in);
@@ -152,7 +161,7 @@ input_error(const struct input *in)
 uint64_t
 input_raw_bytes(const struct input *in)
 {
-	return in->rawbytes;
+	return in->gzs != NULL ? gz_raw_bytes(in->gzs) : in->rawbytes;
 }
 
 uint64_t
@@ -199,98 +208,6 @@ foreign(const unsigned char *p, size_t n)
 	if (n >= 4 && memcmp(p, "PK\003\004", 4) == 0)
 		return "zip";
 	return NULL;
-}
-
-/* Read more compressed bytes; 0 at end of file. */
-static ssize_t
-raw_more(struct input *in)
-{
-	ssize_t n = xread(in, in->raw, RAW_SIZE);
-
-	if (n > 0) {
-		in->rawbytes += (uint64_t)n;
-		in->zs.next_in = in->raw;
-		in->zs.avail_in = (uInt)n;
-	}
-	return n;
-}
-
-/*
- * Decompress into buf[end..cap).  Members follow each other as one
- * stream, as zcat reads them.  Returns bytes produced, 0 at the clean end,
- * -1 on damage (errmsg set).
- */
-static ssize_t
-gz_fill(struct input *in)
-{
-	size_t	room = in->cap - in->end;
-	int	zr;
-
-	if (in->zdamage)
-		return -1;
-	for (;;) {
-		if (in->zs.avail_in == 0) {
-			ssize_t n = raw_more(in);
-
-			if (n == -1)
-				return fail(in, in->rawoff, "read: %s", strerror(errno));
-			if (n == 0) {
-				if (in->in_member)
-					return fail(in, in->rawoff, "truncated gzip data: "
-					    "the file ends inside a member");
-				return 0;
-			}
-		}
-		if (!in->in_member) {
-			/* Between members: another must start here. */
-			if (in->zs.avail_in < 2 && in->zs.next_in[0] == 0x1f) {
-				/* Need the second magic byte. */
-				unsigned char b0 = in->zs.next_in[0];
-				ssize_t n;
-
-				in->raw[0] = b0;
-				n = xread(in, in->raw + 1, RAW_SIZE - 1);
-				if (n == -1)
-					return fail(in, in->rawoff, "read: %s", strerror(errno));
-				in->rawbytes += (uint64_t)(n > 0 ? n : 0);
-				in->zs.next_in = in->raw;
-				in->zs.avail_in = (uInt)(1 + (n > 0 ? n : 0));
-			}
-			if (in->zs.avail_in < 2 || in->zs.next_in[0] != 0x1f ||
-			    in->zs.next_in[1] != 0x8b)
-				return fail(in, in->rawoff, "trailing garbage after the "
-				    "gzip data");
-			if (inflateReset(&in->zs) != Z_OK)
-				return fail(in, in->rawoff, "inflateReset failed");
-			in->in_member = 1;
-		}
-		in->zs.next_out = (unsigned char *)in->buf + in->end;
-		in->zs.avail_out = (uInt)room;
-		{
-			uInt before = in->zs.avail_in;
-
-			zr = inflate(&in->zs, Z_NO_FLUSH);
-			in->rawoff += before - in->zs.avail_in;
-		}
-		if (zr == Z_STREAM_END)
-			in->in_member = 0;
-		else if (zr == Z_BUF_ERROR && in->zs.avail_in == 0)
-			;	/* needs more input */
-		else if (zr != Z_OK) {
-			(void)fail(in, in->rawoff, "corrupt gzip data: %s",
-			    in->zs.msg ? in->zs.msg : "inflate failed");
-			/*
-			 * The text inflated before the damage was found (all
-			 * of it, for a bad CRC) still counts: return it, and
-			 * the error on the next call.
-			 */
-			if (room - in->zs.avail_out == 0)
-				return -1;
-			in->zdamage = 1;
-		}
-		if (room - in->zs.avail_out > 0)
-			return (ssize_t)(room - in->zs.avail_out);
-	}
 }
 
 /*
@@ -357,19 +274,14 @@ sniff(struct input *in)
 	if (have >= 2 && (unsigned char)in->buf[0] == 0x1f &&
 	    (unsigned char)in->buf[1] == 0x8b) {
 		in->gz = 1;
-		if ((in->raw = malloc(RAW_SIZE > have ? RAW_SIZE : have)) ==
+		if ((in->gzs = gz_open(in->fd, in->buf, have, fast,
+		    in->prep != NULL ? prep_chunk : NULL, in->prep, in->stop)) ==
 		    NULL)
 			return fail(in, 0, "%s", strerror(errno));
-		memcpy(in->raw, in->buf, have);
-		memset(&in->zs, 0, sizeof(in->zs));
-		if (inflateInit2(&in->zs, 15 + 16) != Z_OK)
-			return fail(in, 0, "inflateInit failed");
-		in->zinit = 1;
-		in->in_member = 1;
-		in->zs.next_in = in->raw;
-		in->zs.avail_in = (uInt)have;
 		return 0;
 	}
+	/* Only the gzip thread parses ahead. */
+	in->prep = NULL;
 	if ((what = foreign((const unsigned char *)in->buf, have)) != NULL)
 		return fail(in, 0, "%s data: not a text flow log", what);
 	in->end = have;
@@ -383,8 +295,14 @@ fill(struct input *in)
 {
 	ssize_t n;
 
-	if (in->gz)
-		return gz_fill(in);
+	if (in->gzs != NULL) {
+		/* Text inflated before damage comes first, then the error. */
+		n = gz_read(in->gzs, in->buf + in->end, in->cap - in->end);
+		if (n == -1)
+			snprintf(in->errmsg, sizeof(in->errmsg), "%s",
+			    gz_error(in->gzs));
+		return n;
+	}
 	n = xread(in, in->buf + in->end, in->cap - in->end);
 	if (n == -1)
 		return fail(in, in->rawbytes, "read: %s", strerror(errno));
@@ -408,6 +326,7 @@ more(struct input *in)
 	ssize_t n;
 
 	if (in->start > 0) {
+		in->textbase += in->start;
 		memmove(in->buf, in->buf + in->start, in->end - in->start);
 		in->end -= in->start;
 		in->start = 0;
@@ -446,6 +365,7 @@ input_next(struct input *in, struct input_line *l)
 				in->skipping = 0;
 				continue;
 			}
+			in->textbase += in->end;
 			in->start = in->end = 0;
 			have = 0;
 		} else if ((nl = memchr(p, '\n', have)) != NULL) {
@@ -459,6 +379,9 @@ input_next(struct input *in, struct input_line *l)
 		if (!in->skipping && (nl != NULL || toolong)) {
 			in->lineno++;
 			l->lineno = in->lineno;
+			l->off = in->textbase + in->start;
+			if (in->prep != NULL)
+				prep_advance(in->prep, l->off);
 			if (toolong) {
 				/* Exactly linemax bytes; input_rest() has more. */
 				l->toolong = 1;
@@ -477,6 +400,7 @@ input_next(struct input *in, struct input_line *l)
 				in->lineno++;
 				l->lineno = in->lineno;
 				l->cut = in->failed;
+				l->off = in->textbase + in->start;
 				setline(l, p, have);
 				in->start = in->end;
 				return 1;

@@ -12,6 +12,7 @@ struct input_line {
 	const char	*p;		/* borrowed until the next call */
 	size_t		 len;		/* without the line end (LF or CRLF) */
 	uint64_t	 lineno;	/* 1-based */
+	uint64_t	 off;		/* text offset of the line's start */
 	int		 toolong;	/* longer than the limit: p holds a prefix */
 	int		 cut;		/* ended by a read error, not a newline */
 };
@@ -61,5 +62,19 @@ uint64_t	 input_size(const struct input *);
 int		 input_is_gzip(const struct input *);
 
 void		 input_close(struct input *);
+
+/*
+ * Decompress gzip on a thread of its own, with ISA-L when built with it
+ * (the default), or with zlib on the caller's thread.  The text is the
+ * same; tests compare them (FL2IPFIX_SIMPLE).
+ */
+void		 input_set_fast(int);
+
+/*
+ * Let the inflating thread parse lines ahead into prep (the caller keeps
+ * it and must call prep_get() for them); before the first input_next().
+ */
+struct prep;
+void		 input_set_prep(struct input *, struct prep *);
 
 #endif

@@ -1,5 +1,6 @@
 /* ipfix.c: owns the IPFIX templates (declared once, as data) and the message encoder. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -372,6 +373,143 @@ ipfix_encode_flow(const struct ipfix_flow *f, uint8_t *buf, size_t cap)
 	return w.over ? 0 : w.len;
 }
 
+/*
+ * The fast encoder: a shape's rows compiled once into a list of (how, where
+ * in struct ipfix_flow, length) steps, so a record is written with no row
+ * tests and no bounds checks per value (room() has made space for the
+ * whole record).  The steps come from flowrows[] like everything else.
+ */
+enum how { H_COPY, H_U8, H_U16, H_U32, H_U64 };
+
+struct step {
+	uint8_t		how;
+	uint8_t		len;
+	uint16_t	off;		/* offsetof(struct ipfix_flow, ...) */
+};
+
+struct prog {
+	uint32_t	key;		/* shape_key() + 1; 0: empty slot */
+	uint32_t	code;
+	uint16_t	reclen;
+	uint16_t	nsteps;
+	struct step	steps[NFLOWROWS];
+};
+
+#define NPROGS		64	/* a run uses a handful of shapes */
+
+static const struct {
+	uint8_t		how;
+	uint16_t	off;
+} valsrc[] = {
+	[V_SRC] = { H_COPY, offsetof(struct ipfix_flow, src) },
+	[V_DST] = { H_COPY, offsetof(struct ipfix_flow, dst) },
+	[V_NATSRC] = { H_COPY, offsetof(struct ipfix_flow, nat_src) },
+	[V_NATDST] = { H_COPY, offsetof(struct ipfix_flow, nat_dst) },
+	[V_SPORT] = { H_U16, offsetof(struct ipfix_flow, sport) },
+	[V_DPORT] = { H_U16, offsetof(struct ipfix_flow, dport) },
+	[V_PROTO] = { H_U8, offsetof(struct ipfix_flow, proto) },
+	[V_TCPFLAGS] = { H_U8, offsetof(struct ipfix_flow, tcpflags) },
+	[V_PACKETS] = { H_U64, offsetof(struct ipfix_flow, packets) },
+	[V_BYTES] = { H_U64, offsetof(struct ipfix_flow, bytes) },
+	[V_START] = { H_U64, offsetof(struct ipfix_flow, start_ms) },
+	[V_END] = { H_U64, offsetof(struct ipfix_flow, end_ms) },
+	[V_FWD] = { H_U8, offsetof(struct ipfix_flow, fwd) },
+	[V_DIR] = { H_U8, offsetof(struct ipfix_flow, direction) },
+	[V_INIF] = { H_U32, offsetof(struct ipfix_flow, in_if) },
+	[V_OUTIF] = { H_U32, offsetof(struct ipfix_flow, out_if) },
+	[V_INVRF] = { H_U32, offsetof(struct ipfix_flow, in_vrf) },
+	[V_OUTVRF] = { H_U32, offsetof(struct ipfix_flow, out_vrf) },
+	[V_DROPPED] = { H_U64, offsetof(struct ipfix_flow, dropped) },
+};
+
+/* Everything shape_of() reads from a record, as one number. */
+static uint32_t
+shape_key(const struct ipfix_flow *f)
+{
+	return (f->has & 0xffff) | (uint32_t)(f->family == 6) << 16;
+}
+
+static void
+prog_compile(struct prog *pr, uint32_t key, struct shape s)
+{
+	size_t i;
+
+	pr->key = key + 1;
+	pr->code = shape_code(s);
+	pr->reclen = 0;
+	pr->nsteps = 0;
+	for (i = 0; i < NFLOWROWS; i++) {
+		const struct row *r = &flowrows[i];
+		struct step *st = &pr->steps[pr->nsteps];
+
+		if (!row_in(r, s))
+			continue;
+		st->how = valsrc[r->val].how;
+		st->off = valsrc[r->val].off;
+		st->len = (uint8_t)r->len;
+		pr->reclen = (uint16_t)(pr->reclen + r->len);
+		pr->nsteps++;
+	}
+}
+
+static uint8_t *
+be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return p + 2;
+}
+
+static uint8_t *
+be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+/*
+ * Write the record; the caller has made room for pr->reclen octets.  Tests
+ * in order of frequency rather than a switch: a shape's steps repeat for
+ * every record, and conditional branches predict that pattern better than
+ * one indirect jump does.
+ */
+static void
+prog_encode(const struct prog *pr, const struct ipfix_flow *f, uint8_t *p)
+{
+	const uint8_t	*base = (const uint8_t *)f;
+	size_t		 i;
+
+	for (i = 0; i < pr->nsteps; i++) {
+		const struct step	*st = &pr->steps[i];
+		const uint8_t		*v = base + st->off;
+
+		if (st->how == H_U64) {
+			uint64_t u64;
+
+			memcpy(&u64, v, 8);
+			p = be32(p, (uint32_t)(u64 >> 32));
+			p = be32(p, (uint32_t)u64);
+		} else if (st->how == H_U32) {
+			uint32_t u32;
+
+			memcpy(&u32, v, 4);
+			p = be32(p, u32);
+		} else if (st->how == H_COPY) {
+			memcpy(p, v, st->len);
+			p += st->len;
+		} else if (st->how == H_U16) {
+			uint16_t u16;
+
+			memcpy(&u16, v, 2);
+			p = be16(p, u16);
+		} else
+			*p++ = *v;
+	}
+}
+
 /* One remembered name, resent with every template refresh. */
 struct name {
 	uint8_t		 table;
@@ -400,6 +538,7 @@ struct ipfix_exporter {
 	struct name		*names;
 	size_t			 nnames, capnames;
 	struct ipfix_stats	 st;
+	struct prog		 progs[NPROGS];	/* fast encoder cache */
 };
 
 static uint32_t
@@ -795,18 +934,30 @@ maybe_refresh(struct ipfix_exporter *e)
 int
 ipfix_add_flow(struct ipfix_exporter *e, const struct ipfix_flow *f)
 {
-	struct shape	s = shape_of(f);
-	uint32_t	code = shape_code(s);
-	uint16_t	id = (uint16_t)(FLOW_ID_BASE + code);
-	size_t		n;
-	struct wbuf	w;
+	struct shape	 s;
+	struct prog	*pr = NULL;
+	uint32_t	 code;
+	uint16_t	 id;
+	size_t		 n;
+	struct wbuf	 w;
 
 	if (maybe_refresh(e) == -1)
 		return -1;
+	if (!e->cfg.simple) {
+		uint32_t key = shape_key(f);
+
+		pr = &e->progs[(key * 0x9e3779b1u) >> 26];
+		if (pr->key != key + 1)
+			prog_compile(pr, key, shape_of(f));
+		code = pr->code;
+	} else
+		code = shape_code(shape_of(f));
+	id = (uint16_t)(FLOW_ID_BASE + code);
 	if (!(e->sent[code / 8] & (1u << (code % 8)))) {
 		int known = 0;
 		size_t i;
 
+		s = shape_of(f);
 		for (i = 0; i < e->nused; i++)
 			if (e->used[i] == code)
 				known = 1;
@@ -829,16 +980,21 @@ ipfix_add_flow(struct ipfix_exporter *e, const struct ipfix_flow *f)
 			return -1;
 		e->sent[code / 8] |= (uint8_t)(1u << (code % 8));
 	}
-	n = ipfix_record_length(f);
+	n = pr != NULL ? pr->reclen : ipfix_record_length(f);
 	if (room(e, setneed(e, id, n)) == -1)
 		return -1;
 	want_set(e, id);
-	w.p = e->buf;
-	w.len = e->len;
-	w.cap = e->cfg.msgsize;
-	w.over = 0;
-	encode_rows(&w, f, s);
-	e->len = w.len;
+	if (pr != NULL) {
+		prog_encode(pr, f, e->buf + e->len);
+		e->len += n;
+	} else {
+		w.p = e->buf;
+		w.len = e->len;
+		w.cap = e->cfg.msgsize;
+		w.over = 0;
+		encode_rows(&w, f, shape_of(f));
+		e->len = w.len;
+	}
 	e->msgrecs++;
 	e->st.flows++;
 	return 0;

@@ -52,6 +52,7 @@ struct ipfix_config {
 	uint32_t	export_time;
 	int		copies;		/* template messages sent at first use */
 	uint32_t	refresh;	/* seconds between template resends, 0 never */
+	int		simple;		/* the simple record encoder (tests) */
 };
 
 /* Counters an exporter keeps for the stats. */

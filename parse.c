@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,8 @@ enum ftype {
 	T_STR,		/* opaque id or name: printable UTF-8 */
 	T_ADDR,		/* IPv4 or IPv6 address */
 	T_U8, T_U16, T_U64, T_TIME,
-	T_ACTION, T_STATUS, T_DIRECTION, T_IPTYPE, T_RESTYPE
+	T_ACTION, T_STATUS, T_DIRECTION, T_IPTYPE, T_RESTYPE,
+	T_SKIP		/* an unknown column (layout type[] only) */
 };
 
 struct fdef {
@@ -230,6 +232,8 @@ layout_build(struct parse_layout *l, const struct namelist *nl,
 		} else
 			nw.nunknown++;
 		nw.col[i] = (uint8_t)f;
+		/* One load per column for the parser's dispatch. */
+		nw.type[i] = f == PF_UNKNOWN ? T_SKIP : fields[f].type;
 		total += nl->len[i] + 1;
 	}
 	if ((h = malloc(total)) == NULL) {
@@ -245,6 +249,10 @@ layout_build(struct parse_layout *l, const struct namelist *nl,
 	}
 	h[nw.headerlen] = '\0';
 	nw.header = h;
+	/* FNV-1a of the header: what makes two layouts the same. */
+	nw.id = 1469598103934665603ULL;
+	for (i = 0; i < nw.headerlen; i++)
+		nw.id = (nw.id ^ (unsigned char)h[i]) * 1099511628211ULL;
 	parse_layout_free(l);
 	*l = nw;
 	return 0;
@@ -613,8 +621,9 @@ convert(struct parse_record *r, enum parse_field f, const char *s,
 	return NULL;
 }
 
-int
-parse_line(const struct parse_layout *l, const char *s, size_t len,
+/* The simple path: split first, then convert each field on its own. */
+static int
+parse_line_simple(const struct parse_layout *l, const char *s, size_t len,
     struct parse_record *r, struct parse_error *err)
 {
 	size_t		 i = 0, col = 0;
@@ -657,4 +666,414 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 		return -1;
 	}
 	return 0;
+}
+
+static int	fast = 1;
+
+void
+parse_set_fast(int on)
+{
+	fast = on;
+}
+
+static int
+issep(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Word-at-a-time helpers: eight bytes of a line in one integer, the first
+ * byte in the low bits whatever the host's byte order.  Callers only use
+ * them with eight bytes left on the line.
+ */
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+static inline uint64_t
+load8(const char *s)
+{
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	return w;
+}
+
+/* How many leading bytes of w ('0'-subtracted by xor) are digits: 0-8. */
+static unsigned
+lead_digits(uint64_t t)
+{
+	/* A byte is a digit when t < 10; masking bit 7 keeps carries in. */
+	uint64_t nd = ((((t & ~HIGHS) + 0x76 * ONES) | t) & HIGHS);
+
+	return nd != 0 ? (unsigned)__builtin_ctzll(nd) >> 3 : 8;
+}
+
+/* The value of the n (1-8) leading digit bytes of t. */
+static uint64_t
+digits_value(uint64_t t, unsigned n)
+{
+	/* Shift the digits to the top: the bytes below read as zeros. */
+	t <<= 8 * (8 - n);
+	t = t * 10 + (t >> 8);
+	t = (((t & 0x000000ff000000ffULL) * (100 + (1000000ULL << 32))) +
+	    (((t >> 16) & 0x000000ff000000ffULL) * (1 + (10000ULL << 32)))) >>
+	    32;
+	return t;
+}
+
+/* Is every byte of w printable ASCII (0x21-0x7e)? */
+static int
+all_graph(uint64_t w)
+{
+	return (((w - 0x21 * ONES) & ~w) | ((w + ONES) | w)) & HIGHS ? 0 : 1;
+}
+
+static const uint64_t pow10[9] = { 1, 10, 100, 1000, 10000, 100000,
+    1000000, 10000000, 100000000 };
+
+/* Does the word at p..e equal lit (n bytes) and end there? */
+static int
+word_is(const char *p, const char *e, const char *lit, size_t n)
+{
+	return (size_t)(e - p) >= n && memcmp(p, lit, n) == 0 &&
+	    (p + n == e || issep(p[n]));
+}
+
+static const char *
+field_end(const char *p, const char *e)
+{
+	while (p < e && !issep(*p))
+		p++;
+	return p;
+}
+
+/*
+ * The fast path for one field starting at p: numbers, IPv4 addresses and
+ * plain ASCII strings are converted while the field is scanned.  Anything
+ * else, or anything doubtful, goes to convert() on the whole field, so the
+ * outcome (value, or error and reason) is the simple path's.  Returns the
+ * end of the field; *why is NULL or the reason.
+ */
+static const char *
+convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
+    const char *p, const char *e, const char **why)
+{
+	const char	*start = p, *q;
+	uint64_t	 v = 0;
+
+	switch (type) {
+	case T_U8:
+	case T_U16:
+	case T_U64:
+	case T_TIME: {
+		unsigned d, n;
+
+		/* Eight digits at a time while the line has eight bytes. */
+		while (e - p >= 8) {
+			uint64_t t = load8(p) ^ 0x30 * ONES;
+
+			if ((n = lead_digits(t)) == 0)
+				break;
+			v = v * pow10[n] + digits_value(t, n);
+			p += n;
+			if (n < 8 || p - start > 11)
+				break;
+		}
+		/* 19 digits cannot overflow 64 bits; more go the slow way. */
+		while (p < e && (d = (unsigned char)*p - '0') <= 9 &&
+		    p - start < 19) {
+			v = v * 10 + d;
+			p++;
+		}
+		if (p == start || (p < e && !issep(*p)))
+			break;
+		switch (type) {
+		case T_U8:
+			if (v > 255)
+				goto slow;
+			switch (f) {
+			case PF_VERSION:
+				r->version = (uint8_t)v;
+				break;
+			case PF_PROTOCOL:
+				r->protocol = (uint8_t)v;
+				break;
+			case PF_TCP_FLAGS:
+				r->tcp_flags = (uint8_t)v;
+				break;
+			case PF_TRAFFIC_PATH:
+				r->traffic_path = (uint8_t)v;
+				break;
+			default:
+				r->encryption_status = (uint8_t)v;
+				break;
+			}
+			break;
+		case T_U16:
+			if (v > 65535)
+				goto slow;
+			if (f == PF_SRCPORT)
+				r->srcport = (uint16_t)v;
+			else
+				r->dstport = (uint16_t)v;
+			break;
+		case T_U64:
+			if (f == PF_PACKETS)
+				r->packets = v;
+			else if (f == PF_BYTES)
+				r->bytes = v;
+			else
+				r->lost[f - PF_PACKETS_LOST_NO_ROUTE] = v;
+			break;
+		default:
+			if (v > TIME_MAX)
+				goto slow;
+			if (f == PF_START)
+				r->start = v;
+			else
+				r->end = v;
+			break;
+		}
+		setbit(r, f);
+		*why = NULL;
+		return p;
+	}
+	case T_ADDR: {
+		struct parse_addr	*a;
+		uint32_t		 ip = 0;
+		int			 oct;
+
+		if (e - p >= 20) {
+			/*
+			 * Room for eight bytes at every octet: find each
+			 * octet's digits without a loop per byte.
+			 */
+			for (oct = 0; oct < 4; oct++) {
+				uint64_t t = load8(p) ^ 0x30 * ONES;
+				unsigned n = lead_digits(t);
+				uint64_t o;
+
+				/* A leading zero reads as a zero low byte. */
+				if (n == 0 || n > 3 ||
+				    (n > 1 && (t & 0xff) == 0))
+					goto slow;
+				if ((o = digits_value(t, n)) > 255)
+					goto slow;
+				ip = ip << 8 | (uint32_t)o;
+				p += n;
+				if (oct < 3) {
+					if (*p != '.')
+						goto slow;
+					p++;
+				}
+			}
+			goto v4done;
+		}
+		for (oct = 0; oct < 4; oct++) {
+			const char	*b = p;
+			unsigned	 o = 0, d;
+
+			while (p < e && (d = (unsigned char)*p - '0') <= 9 &&
+			    p - b < 3) {
+				o = o * 10 + d;
+				p++;
+			}
+			if (p == b || o > 255 || (*b == '0' && p - b > 1))
+				goto slow;
+			ip = ip << 8 | o;
+			if (oct < 3) {
+				if (p == e || *p != '.')
+					goto slow;
+				p++;
+			}
+		}
+v4done:
+		if (p < e && !issep(*p))
+			goto slow;
+		a = f == PF_SRCADDR ? &r->srcaddr :
+		    f == PF_DSTADDR ? &r->dstaddr :
+		    f == PF_PKT_SRCADDR ? &r->pkt_srcaddr : &r->pkt_dstaddr;
+		memset(a->a, 0, sizeof(a->a));
+		a->family = 4;
+		a->a[0] = (uint8_t)(ip >> 24);
+		a->a[1] = (uint8_t)(ip >> 16);
+		a->a[2] = (uint8_t)(ip >> 8);
+		a->a[3] = (uint8_t)ip;
+		setbit(r, f);
+		*why = NULL;
+		return p;
+	}
+	case T_STR:
+		/* Printable ASCII needs no UTF-8 decoding. */
+		while (e - p >= 8 && all_graph(load8(p)))
+			p += 8;
+		while (p < e && (unsigned char)*p - 0x21u < 0x5eu)
+			p++;
+		if (p < e && !issep(*p))
+			break;
+		r->str[f].p = start;
+		r->str[f].len = (size_t)(p - start);
+		setbit(r, f);
+		*why = NULL;
+		return p;
+	case T_ACTION:
+		if (word_is(p, e, "ACCEPT", 6))
+			r->action = PARSE_ACCEPT;
+		else if (word_is(p, e, "REJECT", 6))
+			r->action = PARSE_REJECT;
+		else
+			break;
+		setbit(r, f);
+		*why = NULL;
+		return p + 6;
+	case T_STATUS:
+		if (!word_is(p, e, "OK", 2))
+			break;
+		r->log_status = PARSE_OK;
+		setbit(r, f);
+		*why = NULL;
+		return p + 2;
+	case T_DIRECTION:
+		if (word_is(p, e, "ingress", 7)) {
+			r->direction = PARSE_INGRESS;
+			q = p + 7;
+		} else if (word_is(p, e, "egress", 6)) {
+			r->direction = PARSE_EGRESS;
+			q = p + 6;
+		} else
+			break;
+		setbit(r, f);
+		*why = NULL;
+		return q;
+	default:
+		break;
+	}
+slow:
+	q = field_end(start, e);
+	*why = convert(r, f, start, (size_t)(q - start));
+	return q;
+}
+
+static void
+count_error(struct parse_error *err, size_t want, size_t found)
+{
+	char reason[120];
+
+	snprintf(reason, sizeof(reason), "expected %zu fields, found %zu",
+	    want, found);
+	seterr(err, "line", reason);
+}
+
+int
+parse_line(const struct parse_layout *l, const char *s, size_t len,
+    struct parse_record *r, struct parse_error *err)
+{
+	const char	*p = s, *e = s + len, *why;
+	size_t		 col = 0, ncol = l->ncol;
+
+	if (!fast)
+		return parse_line_simple(l, s, len, r, err);
+	r->present[0] = r->present[1] = 0;
+	for (;;) {
+		while (p < e && issep(*p))
+			p++;
+		if (p == e)
+			break;
+		if (col < ncol && l->type[col] != T_SKIP &&
+		    !(p[0] == '-' && (p + 1 == e || issep(p[1])))) {
+			enum parse_field f = (enum parse_field)l->col[col];
+
+			p = convert_fast(r, f, l->type[col], p, e, &why);
+			if (why != NULL) {
+				/* The field count, if wrong, is the reason. */
+				for (col++; p < e; col++) {
+					while (p < e && issep(*p))
+						p++;
+					if (p == e)
+						break;
+					p = field_end(p, e);
+				}
+				if (col == ncol)
+					seterr(err, fields[f].name, why);
+				else
+					count_error(err, ncol, col);
+				return -1;
+			}
+		} else
+			p = field_end(p, e);
+		col++;
+	}
+	if (col != ncol) {
+		count_error(err, ncol, col);
+		return -1;
+	}
+	return 0;
+}
+
+/* One string of a packed record. */
+struct packed_str {
+	uint8_t		f;
+	uint32_t	off, len;
+};
+
+size_t
+parse_pack(const struct parse_record *r, const char *line, void *buf,
+    size_t cap)
+{
+	const size_t	 fixed = offsetof(struct parse_record, str);
+	unsigned char	*p = buf;
+	size_t		 n = fixed + 1;
+	uint8_t		 nstr = 0;
+	int		 w;
+
+	if (cap < n)
+		return 0;
+	memcpy(p, r, fixed);
+	for (w = 0; w < 2; w++) {
+		uint64_t bits = r->present[w];
+
+		while (bits != 0) {
+			unsigned	 f = (unsigned)(w * 64 +
+			    __builtin_ctzll(bits));
+			struct packed_str ps;
+
+			bits &= bits - 1;
+			if (fields[f].type != T_STR &&
+			    fields[f].type != T_IPTYPE &&
+			    fields[f].type != T_RESTYPE)
+				continue;
+			if (n + sizeof(ps) > cap)
+				return 0;
+			ps.f = (uint8_t)f;
+			ps.off = (uint32_t)(r->str[f].p - line);
+			ps.len = (uint32_t)r->str[f].len;
+			memcpy(p + n, &ps, sizeof(ps));
+			n += sizeof(ps);
+			nstr++;
+		}
+	}
+	p[fixed] = nstr;
+	return n;
+}
+
+void
+parse_unpack(const void *buf, const char *line, struct parse_record *r)
+{
+	const size_t		 fixed = offsetof(struct parse_record, str);
+	const unsigned char	*p = buf;
+	unsigned		 i, nstr = p[fixed];
+
+	memcpy(r, p, fixed);
+	p += fixed + 1;
+	for (i = 0; i < nstr; i++, p += sizeof(struct packed_str)) {
+		struct packed_str ps;
+
+		memcpy(&ps, p, sizeof(ps));
+		r->str[ps.f].p = line + ps.off;
+		r->str[ps.f].len = ps.len;
+	}
 }

@@ -71,6 +71,8 @@ struct parse_layout {
 	char			*header;	/* owned; names joined by ' ' */
 	size_t			 headerlen;
 	size_t			 nunknown;
+	uint8_t			 type[PARSE_MAX_COLUMNS];	/* parser's use */
+	uint64_t		 id;	/* a hash of header: equal layouts, equal ids */
 };
 
 struct parse_addr {
@@ -145,6 +147,24 @@ void		 parse_layout_free(struct parse_layout *);
  */
 int		 parse_line(const struct parse_layout *, const char *, size_t,
 		    struct parse_record *, struct parse_error *);
+
+/*
+ * Use the fast line parser (the default) or the simple one.  Both give the
+ * same records and errors; tests compare them (FL2IPFIX_SIMPLE).
+ */
+void		 parse_set_fast(int);
+
+/*
+ * A parsed record in a compact form that does not point into the line, to
+ * hand it from one thread to another: the record without its string table,
+ * and its strings as offsets into the line.  parse_pack returns the bytes
+ * written to buf, or 0 if cap is too small; parse_unpack rebuilds the
+ * record with its strings pointing into line.
+ */
+size_t		 parse_pack(const struct parse_record *, const char *line,
+		    void *buf, size_t cap);
+void		 parse_unpack(const void *buf, const char *line,
+		    struct parse_record *);
 
 /* Is every byte of the line a space or a tab? */
 int		 parse_blank(const char *, size_t);

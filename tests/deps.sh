@@ -3,7 +3,7 @@
 # testing) need are installed.  As root, missing ones are installed with
 # apt-get; otherwise the one command that would install them is printed.
 set -u
-BUILD="make gcc libc6-dev zlib1g-dev libpcap-dev"
+BUILD="make gcc libc6-dev zlib1g-dev libisal-dev libpcap-dev"
 # Independent decoders and collectors the tests compare against, plus the
 # tools of the robustness tier (sanitizers, valgrind, libFuzzer, mandoc).
 TEST="python3 python3-ipfix libfixbuf-tools tshark nfdump pmacct mandoc \
