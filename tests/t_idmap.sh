@@ -261,14 +261,14 @@ if need nfcapd nfdump; then
 	    >"$TMP/nfcapd.log" 2>&1 &
 	nfpid=$!
 	hexport=$(printf '%04X' "$port")
-	if wait_for 10 grep -q "0100007F:$hexport " /proc/net/udp; then
+	if wait_for 30 grep -q "0100007F:$hexport " /proc/net/udp; then
 		$PY "$TMP/send.py" "$TMP/n.ipfix" "$port" >/dev/null
 		# nfcapd has read every datagram when its queue is empty.
-		wait_for 10 sh -c "awk '\$2 ~ /:$hexport\$/ && \
+		wait_for 30 sh -c "awk '\$2 ~ /:$hexport\$/ && \
 		    \$5 == \"00000000:00000000\" { f = 1 } END { exit !f }' \
 		    /proc/net/udp" || echo "# nfcapd's queue did not drain"
 		kill -TERM "$nfpid"
-		wait_for 10 gone "$nfpid" || kill -KILL "$nfpid"
+		wait_for 30 gone "$nfpid" || kill -KILL "$nfpid"
 		wait "$nfpid" 2>/dev/null
 		nfdump -N -q -r "$(ls "$TMP"/nf/nfcapd.2* | head -1)" \
 		    -o 'fmt:%in|%inam|%out|%onam|%ivrf|%ivrfnam|%evrf|%evrfnam' \

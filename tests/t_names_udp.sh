@@ -37,7 +37,7 @@ gone() { ! test -e "/proc/$1" || grep -q '^State:.*Z' "/proc/$1/status"; }
 # stop PID SIGNAL: signal it and wait up to 10 s, then kill it.
 stop() {
 	kill -"$2" "$1" 2>/dev/null
-	wait_for 10 gone "$1" || kill -KILL "$1" 2>/dev/null
+	wait_for 30 gone "$1" || kill -KILL "$1" 2>/dev/null
 	wait "$1" 2>/dev/null
 }
 
@@ -46,13 +46,13 @@ nfcapd_start() {
 	mkdir "$1"
 	nfcapd -w "$1" -b 127.0.0.1 -p "$2" -t 3600 >"$1.log" 2>&1 &
 	NFPID=$!
-	wait_for 10 port_taken "$2"
+	wait_for 30 port_taken "$2"
 }
 
 # nfcapd_rows DIR PORT OUT: stop nfcapd once it has read everything, and
 # write what nfdump shows of the flows it stored.
 nfcapd_rows() {
-	wait_for 10 udp_drained "$2" || echo "# nfcapd did not drain"
+	wait_for 30 udp_drained "$2" || echo "# nfcapd did not drain"
 	stop "$NFPID" TERM
 	nfdump -6 -N -q -r "$(ls "$1"/nfcapd.2* | head -1)" -o "$NF" \
 	    >"$3" 2>"$3.err"
@@ -110,7 +110,7 @@ if need tshark tshark && need nfcapd nfdump; then
 	# The collector comes up 1.5 s in, after the first refresh: what
 	# went before was refused or lost.
 	late=0
-	if ! wait_for 10 $NU refreshed "$TMP/slow.pcap" "$t0" 1.5 ||
+	if ! wait_for 30 $NU refreshed "$TMP/slow.pcap" "$t0" 1.5 ||
 	    gone "$SPID"; then
 		fail late-start "no refresh in the pcap while the run lasted"
 	elif nfcapd_start "$TMP/nf2" "$P"; then

@@ -27,11 +27,11 @@ udp_drained() {
 	    END { exit bad }' /proc/net/udp /proc/net/udp6 2>/dev/null
 }
 
-# stop PID SIGNAL: signal it and wait up to 10 s, then kill it.
+# stop PID SIGNAL: signal it and wait up to 30 s (a busy machine), then kill it.
 stop() {
 	kill -"$2" "$1" 2>/dev/null
 	_i=0
-	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt 100 ]; do
+	while kill -0 "$1" 2>/dev/null && [ "$_i" -lt 300 ]; do
 		sleep 0.1
 		_i=$((_i + 1))
 	done
@@ -64,9 +64,9 @@ if need nfcapd nfdump && need nfdump nfdump; then
 	mkdir "$TMP/nfc"
 	nfcapd -w "$TMP/nfc" -b 127.0.0.1 -p "$P" -t 60 >"$TMP/nfcapd.log" 2>&1 &
 	NPID=$!
-	if wait_for 10 port_taken "$P"; then
+	if wait_for 30 port_taken "$P"; then
 		send nfcapd "$P"
-		wait_for 10 udp_drained "$P" || echo "# nfcapd did not drain"
+		wait_for 30 udp_drained "$P" || echo "# nfcapd did not drain"
 		stop "$NPID" TERM
 		TZ=UTC nfdump -6 -N -q -r "$TMP"/nfc/nfcapd.2* -o \
 		    'fmt:%sa|%da|%sp|%dp|%pr|%pkt|%byt|%ts|%te|%in|%out' \
@@ -96,9 +96,9 @@ timestamps_utc: true
 EOF
 	nfacctd -f "$TMP/nfa/nfacctd.conf" >"$TMP/nfacctd.log" 2>&1 &
 	NPID=$!
-	if wait_for 10 port_taken "$P"; then
+	if wait_for 30 port_taken "$P"; then
 		send nfacctd "$P"
-		wait_for 10 udp_drained "$P" || echo "# nfacctd did not drain"
+		wait_for 30 udp_drained "$P" || echo "# nfacctd did not drain"
 		# SIGINT makes nfacctd 1.7.7 purge its cache to the CSV and exit.
 		stop "$NPID" INT
 		if [ -s "$TMP/nfa/out.csv" ]; then
@@ -121,12 +121,12 @@ recv() {
 	python3 "$TOP/tests/outputs.py" recv "$TMP/$_n.sizes" 30 "$@" \
 	    2>"$TMP/$_n.recv.err" &
 	RPID=$!
-	wait_for 10 test -e "$TMP/$_n.sizes.ready"
+	wait_for 30 test -e "$TMP/$_n.sizes.ready"
 }
 
 # sizes NAME MAX SENT PORT: SENT datagrams arrived, none larger than MAX.
 sizes() {
-	wait_for 10 udp_drained "$4"
+	wait_for 30 udp_drained "$4"
 	stop "$RPID" TERM
 	if [ ! -s "$TMP/$1.sizes" ]; then
 		fail "$1-datagrams" "none arrived: $(head -c 300 "$TMP/$1.recv.err")"
@@ -176,7 +176,10 @@ fi
 
 # A host name: resolved once, whichever family comes first.
 P=$(free_udp_port)
-if recv name "127.0.0.1:$P" "[::1]:$P" 2>/dev/null ||
+# A bare chroot has no /etc/hosts: there "localhost" is not a name at all.
+if ! getent hosts localhost >/dev/null 2>&1; then
+	echo "SKIP name: localhost does not resolve here (no /etc/hosts?): NOT CHECKED"
+elif recv name "127.0.0.1:$P" "[::1]:$P" 2>/dev/null ||
     recv name "127.0.0.1:$P"; then
 	if fl2ipfix -d "localhost:$P" --stats=json "$TMP/in.log" 2>"$TMP/name.err"
 	then sizes name 1372 "$(json "$TMP/name.err" 0 sent)" "$P"

@@ -1,5 +1,6 @@
 /* tests/unit_sink.c: destinations that parse or not, and pcap frames with right lengths and checksums. */
 #include <errno.h>
+#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,20 @@ out:
 	unlink(path);
 }
 
+static int
+resolves(const char *host)
+{
+	struct addrinfo hints, *res = NULL;
+	int ok;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	ok = getaddrinfo(host, "4739", &hints, &res) == 0;
+	if (res != NULL)
+		freeaddrinfo(res);
+	return ok;
+}
+
 int
 main(void)
 {
@@ -130,8 +145,13 @@ main(void)
 	char		 n[80];
 
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		s = sink_udp_open(good[i], &why);
 		snprintf(n, sizeof(n), "udp-open %s", good[i]);
+		/* A bare chroot has no /etc/hosts: "localhost" is no name. */
+		if (strncmp(good[i], "localhost", 9) == 0 && !resolves("localhost")) {
+			printf("SKIP %s: localhost does not resolve here\n", n);
+			continue;
+		}
+		s = sink_udp_open(good[i], &why);
 		/* A machine without IPv6 cannot connect to ::1; not ours. */
 		if (s == NULL && (errno == EADDRNOTAVAIL ||
 		    errno == EAFNOSUPPORT || errno == ENETUNREACH)) {
