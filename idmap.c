@@ -88,16 +88,21 @@ seterr(struct idmap_error *err, const char *file, unsigned long line,
 static uint64_t
 hash(const char *s, size_t len, uint64_t seed)
 {
-	uint64_t h = (1469598103934665603ULL ^ seed) + len, w;
+	uint64_t	h = (1469598103934665603ULL ^ seed) + len, w;
+	size_t		n = len;
 
-	for (; len >= 8; s += 8, len -= 8) {
+	for (; n >= 8; s += 8, n -= 8) {
 		memcpy(&w, s, 8);
 		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
 		h ^= h >> 32;
 	}
-	if (len > 0) {
+	if (n > 0 && len >= 8) {
+		/* The last eight bytes, overlapping: no byte-sized copy. */
+		memcpy(&w, s + n - 8, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	} else if (n > 0) {
 		w = 0;
-		memcpy(&w, s, len);
+		memcpy(&w, s, n);
 		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
 	}
 	h ^= h >> 29;
@@ -569,6 +574,19 @@ persist(struct idmap *m, const struct entry *e, struct idmap_error *err)
 	return 0;
 }
 
+/* Are the eight bytes at s all visible ASCII other than '#'? */
+static int
+id_word(const char *s)
+{
+	const uint64_t	ones = 0x0101010101010101ULL, highs = ones << 7;
+	uint64_t	w, x;
+
+	memcpy(&w, s, 8);
+	x = w ^ 0x23 * ones;
+	return ((((w - 0x21 * ones) & ~w) | (w + ones) | w |
+	    ((x - ones) & ~x)) & highs) == 0;
+}
+
 int
 idmap_valid_id(const char *s, size_t len)
 {
@@ -580,16 +598,12 @@ idmap_valid_id(const char *s, size_t len)
 	 * Eight bytes at a time (every record's ids pass here): no byte
 	 * below '!', none above '~', none equal to '#'.
 	 */
-	for (i = 0; i + 8 <= len; i += 8) {
-		const uint64_t	ones = 0x0101010101010101ULL, highs = ones << 7;
-		uint64_t	w, x;
-
-		memcpy(&w, s + i, 8);
-		x = w ^ 0x23 * ones;
-		if ((((w - 0x21 * ones) & ~w) | (w + ones) | w |
-		    ((x - ones) & ~x)) & highs)
+	for (i = 0; i + 8 <= len; i += 8)
+		if (!id_word(s + i))
 			return 0;
-	}
+	/* A tail after whole words: the last eight bytes, overlapping. */
+	if (i < len && len >= 8)
+		return id_word(s + len - 8);
 	for (; i < len; i++)
 		if (s[i] <= ' ' || s[i] > '~' || s[i] == '#')
 			return 0;

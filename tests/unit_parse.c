@@ -1,4 +1,5 @@
 /* tests/unit_parse.c: table-driven tests of parse.c (catalogue, headers, -F, lines). */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -615,6 +616,157 @@ test_bad_lines(void)
 	}
 }
 
+/* A fixed sequence: the same cases on every run. */
+static uint64_t
+rnd(void)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return x;
+}
+
+/*
+ * One srcaddr field, fast and simple paths, against inet_pton: accepted
+ * by both with the same bytes, or refused by both.  Returns 1 if it agrees.
+ */
+static int
+v6_agrees(const char *txt, size_t len, int *accepted)
+{
+	struct parse_record	r;
+	struct parse_error	e;
+	uint8_t			want[16];
+	int			ok, fast, rc;
+
+	ok = memchr(txt, '\0', len) == NULL &&
+	    inet_pton(AF_INET6, txt, want) == 1;
+	*accepted = ok;
+	for (fast = 0; fast <= 1; fast++) {
+		parse_set_fast(fast);
+		memset(&r, 0, sizeof(r));
+		rc = parse_line(layout("srcaddr"), txt, len, &r, &e);
+		if (ok != (rc == 0) || (ok && (r.srcaddr.family != 6 ||
+		    memcmp(r.srcaddr.a, want, 16) != 0))) {
+			parse_set_fast(1);
+			printf("# v6 disagrees with inet_pton (fast %d): "
+			    "%s\n", fast, txt);
+			return 0;
+		}
+	}
+	parse_set_fast(1);
+	return 1;
+}
+
+/* The hand-written IPv6 reader accepts exactly what inet_pton accepts. */
+static void
+test_v6_pton(void)
+{
+	static const char *const edge[] = { "::", ":::", "::1", "1::", "1:",
+	    ":1", "1::2::3", "::ffff:1.2.3.4", "::1.2.3.4", "1.2.3.4::",
+	    "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::",
+	    "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7::8", "1:2:3:4:5:6:1.2.3.4",
+	    "1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5::1.2.3.4",
+	    "1:2:3:4:5:6::1.2.3.4", "::01.2.3.4", "::1.2.3.04", "::0.0.0.0",
+	    "::256.1.1.1", "::1.2.3", "::1.2.3.4.5", "::1.2.3.", "::.1.2.3",
+	    "::1..2.3", "::a.2.3.4", "::1234.1.1.1", "::12345", "::fffff",
+	    "FFFF::ABCD", "fe80::1%eth0", "2001:db8::", "2001:0db8:0000::0001",
+	    "0:0:0:0:0:0:0:0", "::0:0:0:0:0:0:0", "::0:0:0:0:0:0", ":", "1",
+	    "g::", "1:::", "::1:", "1::2:", ":::1", "1:2:3:4:5:6:7:8::",
+	    "::1.2.3.4:5", "1.2.3.4:5::", "::1.2.3.4x", "::x", "1:2::3:4.5.6.7",
+	    "::255.255.255.255", "::255.255.255.256" };
+	static const char *const tok[] = { "", "0", "1", "a", "ff", "FfF",
+	    "ffff", "0000", "12345", "00000", "g", "1.2.3.4",
+	    "255.255.255.255", "01.2.3.4", "256.0.0.1", "1.2.3", ".", ":" };
+	const size_t	ntok = sizeof(tok) / sizeof(tok[0]);
+	size_t		i, k, len;
+	int		bad = 0, acc, nacc = 0, ncase = 0;
+	char		buf[128];
+
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++) {
+		bad += !v6_agrees(edge[i], strlen(edge[i]), &acc);
+		nacc += acc;
+		ncase++;
+	}
+	/* Groups from the tokens, joined by ':'; some with a "::". */
+	for (i = 0; i < 200000; i++) {
+		size_t n = 1 + rnd() % 9;
+
+		len = 0;
+		for (k = 0; k < n; k++) {
+			const char *t = tok[rnd() % ntok];
+
+			if (k > 0 || rnd() % 8 == 0)
+				buf[len++] = ':';
+			if (rnd() % 10 == 0)
+				buf[len++] = ':';
+			memcpy(buf + len, t, strlen(t));
+			len += strlen(t);
+		}
+		if (memchr(buf, ':', len) == NULL)
+			buf[len++] = ':';
+		buf[len] = '\0';
+		bad += !v6_agrees(buf, len, &acc);
+		nacc += acc;
+		ncase++;
+	}
+	/* Mostly valid: 1-8 groups, maybe a "::", a quad, one byte changed. */
+	for (i = 0; i < 100000; i++) {
+		size_t	n = 1 + rnd() % 8, gapat = rnd() % (n + 3), d;
+		int	quad = rnd() % 4 == 0;
+
+		len = 0;
+		for (k = 0; k < n; k++) {
+			if (k == gapat)
+				buf[len++] = ':';
+			if (k > 0 || k == gapat)
+				buf[len++] = ':';
+			if (quad && k == n - 1) {
+				len += (size_t)sprintf(buf + len, "%u.%u.%u.%u",
+				    (unsigned)(rnd() % 260),
+				    (unsigned)(rnd() % 260),
+				    (unsigned)(rnd() % 260),
+				    (unsigned)(rnd() % 260));
+				break;
+			}
+			for (d = 1 + rnd() % 4; d > 0; d--)
+				buf[len++] = "0123456789abcdefABCDEF"[rnd() % 22];
+		}
+		if (gapat == n) {
+			buf[len++] = ':';
+			buf[len++] = ':';
+		}
+		if (rnd() % 4 == 0)
+			buf[rnd() % len] = ":.0fg"[rnd() % 5];
+		if (memchr(buf, ':', len) == NULL)
+			buf[len++] = ':';
+		buf[len] = '\0';
+		bad += !v6_agrees(buf, len, &acc);
+		nacc += acc;
+		ncase++;
+	}
+	/* Short strings of the characters that matter, and a NUL. */
+	for (i = 0; i < 200000; i++) {
+		static const char alpha[] = ":::...0123456789aAfFgx";
+		size_t n = 1 + rnd() % 24;
+
+		for (len = 0; len < n; len++)
+			buf[len] = alpha[rnd() % (sizeof(alpha) - 1)];
+		if (rnd() % 50 == 0)
+			buf[rnd() % len] = '\0';
+		buf[len] = '\0';
+		if (memchr(buf, ':', len) == NULL)
+			continue;
+		bad += !v6_agrees(buf, len, &acc);
+		nacc += acc;
+		ncase++;
+	}
+	printf("# v6: %d cases, %d accepted by inet_pton\n", ncase, nacc);
+	ASSERT("v6 reader agrees with inet_pton", bad == 0);
+	ASSERT("v6 cases include many valid addresses", nacc > 10000);
+}
+
 static void
 test_blank(void)
 {
@@ -633,6 +785,7 @@ main(void)
 	test_good_lines();
 	test_bad_lines();
 	test_blank();
+	test_v6_pton();
 	parse_layout_free(layout("packets"));
 	return unit_failed != 0;
 }
