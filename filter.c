@@ -23,6 +23,7 @@ struct fkey {
 
 struct filter {
 	int			on[FILTER_N];
+	int			any;		/* some on[]: else keep all */
 	int			direction;	/* PARSE_INGRESS/EGRESS */
 	int			action;		/* PARSE_ACCEPT/REJECT */
 	struct strlist		account, vpc, iface;
@@ -195,6 +196,7 @@ filter_set(struct filter *f, enum filter_id id, const char *arg,
 		return -1;
 	}
 	f->on[id] = 1;
+	f->any = 1;
 	return 0;
 }
 
@@ -217,6 +219,7 @@ filter_set_dedup(struct filter *f, size_t window)
 	f->nslots = n;
 	f->head = f->count = 0;
 	f->on[FILTER_DEDUP] = 1;
+	f->any = 1;
 	return 0;
 }
 
@@ -419,6 +422,8 @@ int
 filter_match(struct filter *f, const struct parse_record *r, int *cannot)
 {
 	*cannot = FILTER_KEEP;
+	if (!f->any)
+		return FILTER_KEEP;
 	if (f->on[FILTER_DIRECTION]) {
 		if (!parse_has(r, PF_FLOW_DIRECTION))
 			*cannot = FILTER_DIRECTION;
