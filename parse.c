@@ -806,11 +806,17 @@ digits_value(uint64_t t, unsigned n)
 	return t;
 }
 
-/* Is every byte of w printable ASCII (0x21-0x7e)? */
-static int
-all_graph(uint64_t w)
+/*
+ * How many leading bytes of w are printable ASCII (0x21-0x7e): 0-8.  The
+ * lowest flagged byte is exact (borrows and carries only move up from a
+ * byte that is flagged itself).
+ */
+static unsigned
+lead_graph(uint64_t w)
 {
-	return (((w - 0x21 * ONES) & ~w) | ((w + ONES) | w)) & HIGHS ? 0 : 1;
+	uint64_t bad = (((w - 0x21 * ONES) & ~w) | ((w + ONES) | w)) & HIGHS;
+
+	return bad != 0 ? (unsigned)__builtin_ctzll(bad) >> 3 : 8;
 }
 
 static const uint64_t pow10[9] = { 1, 10, 100, 1000, 10000, 100000,
@@ -851,7 +857,7 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 	case T_U16:
 	case T_U64:
 	case T_TIME: {
-		unsigned d, n;
+		unsigned d, n = 8;
 
 		/* Eight digits at a time while the line has eight bytes. */
 		while (e - p >= 8) {
@@ -864,9 +870,12 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 			if (n < 8 || p - start > 11)
 				break;
 		}
-		/* 19 digits cannot overflow 64 bits; more go the slow way. */
-		while (p < e && (d = (unsigned char)*p - '0') <= 9 &&
-		    p - start < 19) {
+		/*
+		 * Then byte by byte, unless a word already found the end; 19
+		 * digits cannot overflow 64 bits, more go the slow way.
+		 */
+		while (n == 8 && p < e &&
+		    (d = (unsigned char)*p - '0') <= 9 && p - start < 19) {
 			v = v * 10 + d;
 			p++;
 		}
@@ -990,10 +999,18 @@ v4done:
 	}
 	case T_STR:
 		/* Printable ASCII needs no UTF-8 decoding. */
-		while (e - p >= 8 && all_graph(load8(p)))
-			p += 8;
-		while (p < e && (unsigned char)*p - 0x21u < 0x5eu)
-			p++;
+		for (;;) {
+			unsigned n;
+
+			if (e - p < 8) {
+				while (p < e && (unsigned char)*p - 0x21u < 0x5eu)
+					p++;
+				break;
+			}
+			p += n = lead_graph(load8(p));
+			if (n < 8)
+				break;
+		}
 		if (p < e && !issep(*p))
 			break;
 		r->str[f].p = start;
