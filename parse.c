@@ -427,13 +427,13 @@ getv4(const char *s, size_t len, uint8_t *a)
 static int
 hexval(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	unsigned d = (unsigned char)c - '0';
+
+	if (d <= 9)
+		return (int)d;
+	/* Setting bit 5 folds 'A'-'F' onto 'a'-'f'. */
+	d = ((unsigned char)c | 0x20) - 'a';
+	return d <= 5 ? (int)d + 10 : -1;
 }
 
 /*
