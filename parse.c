@@ -569,6 +569,50 @@ goodstr(const unsigned char *s, size_t len)
 	return 0;
 }
 
+/* Store a range-checked number in the record member of its field. */
+static void
+store_number(struct parse_record *r, enum parse_field f, uint64_t v)
+{
+	switch (f) {
+	case PF_VERSION:
+		r->version = (uint8_t)v;
+		break;
+	case PF_PROTOCOL:
+		r->protocol = (uint8_t)v;
+		break;
+	case PF_TCP_FLAGS:
+		r->tcp_flags = (uint8_t)v;
+		break;
+	case PF_TRAFFIC_PATH:
+		r->traffic_path = (uint8_t)v;
+		break;
+	case PF_ENCRYPTION_STATUS:
+		r->encryption_status = (uint8_t)v;
+		break;
+	case PF_SRCPORT:
+		r->srcport = (uint16_t)v;
+		break;
+	case PF_DSTPORT:
+		r->dstport = (uint16_t)v;
+		break;
+	case PF_PACKETS:
+		r->packets = v;
+		break;
+	case PF_BYTES:
+		r->bytes = v;
+		break;
+	case PF_START:
+		r->start = v;
+		break;
+	case PF_END:
+		r->end = v;
+		break;
+	default:
+		r->lost[f - PF_PACKETS_LOST_NO_ROUTE] = v;
+		break;
+	}
+}
+
 static int
 eq(const char *s, size_t len, const char *lit)
 {
@@ -608,54 +652,22 @@ convert(struct parse_record *r, enum parse_field f, const char *s,
 	case T_U8:
 		if (getu64(s, len, 255, &v) == -1)
 			return "not a number from 0 to 255";
-		switch (f) {
-		case PF_VERSION:
-			r->version = (uint8_t)v;
-			break;
-		case PF_PROTOCOL:
-			r->protocol = (uint8_t)v;
-			break;
-		case PF_TCP_FLAGS:
-			r->tcp_flags = (uint8_t)v;
-			break;
-		case PF_TRAFFIC_PATH:
-			r->traffic_path = (uint8_t)v;
-			break;
-		default:
-			r->encryption_status = (uint8_t)v;
-			break;
-		}
+		store_number(r, f, v);
 		break;
 	case T_U16:
 		if (getu64(s, len, 65535, &v) == -1)
 			return "not a port number from 0 to 65535";
-		if (f == PF_SRCPORT)
-			r->srcport = (uint16_t)v;
-		else
-			r->dstport = (uint16_t)v;
+		store_number(r, f, v);
 		break;
 	case T_U64:
 		if (getu64(s, len, UINT64_MAX, &v) == -1)
 			return "not a number from 0 to 18446744073709551615";
-		switch (f) {
-		case PF_PACKETS:
-			r->packets = v;
-			break;
-		case PF_BYTES:
-			r->bytes = v;
-			break;
-		default:
-			r->lost[f - PF_PACKETS_LOST_NO_ROUTE] = v;
-			break;
-		}
+		store_number(r, f, v);
 		break;
 	case T_TIME:
 		if (getu64(s, len, TIME_MAX, &v) == -1)
 			return "not a time in Unix seconds";
-		if (f == PF_START)
-			r->start = v;
-		else
-			r->end = v;
+		store_number(r, f, v);
 		break;
 	case T_ACTION:
 		if (eq(s, len, "ACCEPT"))
@@ -881,53 +893,11 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 		}
 		if (p == start || (p < e && !issep(*p)))
 			break;
-		switch (type) {
-		case T_U8:
-			if (v > 255)
-				goto slow;
-			switch (f) {
-			case PF_VERSION:
-				r->version = (uint8_t)v;
-				break;
-			case PF_PROTOCOL:
-				r->protocol = (uint8_t)v;
-				break;
-			case PF_TCP_FLAGS:
-				r->tcp_flags = (uint8_t)v;
-				break;
-			case PF_TRAFFIC_PATH:
-				r->traffic_path = (uint8_t)v;
-				break;
-			default:
-				r->encryption_status = (uint8_t)v;
-				break;
-			}
-			break;
-		case T_U16:
-			if (v > 65535)
-				goto slow;
-			if (f == PF_SRCPORT)
-				r->srcport = (uint16_t)v;
-			else
-				r->dstport = (uint16_t)v;
-			break;
-		case T_U64:
-			if (f == PF_PACKETS)
-				r->packets = v;
-			else if (f == PF_BYTES)
-				r->bytes = v;
-			else
-				r->lost[f - PF_PACKETS_LOST_NO_ROUTE] = v;
-			break;
-		default:
-			if (v > TIME_MAX)
-				goto slow;
-			if (f == PF_START)
-				r->start = v;
-			else
-				r->end = v;
-			break;
-		}
+		/* Out of range: the simple converter words the error. */
+		if ((type == T_U8 && v > 255) || (type == T_U16 && v > 65535) ||
+		    (type == T_TIME && v > TIME_MAX))
+			goto slow;
+		store_number(r, f, v);
 		setbit(r, f);
 		*why = NULL;
 		return p;
