@@ -405,6 +405,13 @@ seen(struct filter *f, struct fkey k)
 	return 0;
 }
 
+/* Totals stop at 2^64-1 instead of wrapping, as the exported totals do. */
+static uint64_t
+sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 static int
 removed(struct filter *f, enum filter_id id, const struct parse_record *r)
 {
@@ -412,9 +419,9 @@ removed(struct filter *f, enum filter_id id, const struct parse_record *r)
 
 	c->records++;
 	if (parse_has(r, PF_PACKETS))
-		c->packets += r->packets;
+		c->packets = sat_add(c->packets, r->packets);
 	if (parse_has(r, PF_BYTES))
-		c->bytes += r->bytes;
+		c->bytes = sat_add(c->bytes, r->bytes);
 	return (int)id;
 }
 

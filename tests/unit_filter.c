@@ -426,6 +426,26 @@ test_dedup_window(void)
 	filter_free(f);
 }
 
+/* Removed totals stop at 2^64-1 instead of wrapping. */
+static void
+test_saturate(void)
+{
+	struct filter			*f = filter_new();
+	const struct filter_removed	*c;
+	const char			*why;
+	int				 i;
+
+	filter_set(f, FILTER_ACTION, "accept", &why);
+	for (i = 0; i < 2; i++)
+		(void)match(f, rec(L_V2, "2 1 eni-a 10.0.0.1 10.0.0.2 1 2 6 "
+		    "18446744073709551615 18446744073709551614 100 200 REJECT "
+		    "OK"), NULL);
+	c = filter_removed(f, FILTER_ACTION);
+	ASSERT("removed-saturates", c->records == 2 &&
+	    c->packets == UINT64_MAX && c->bytes == UINT64_MAX);
+	filter_free(f);
+}
+
 int
 main(void)
 {
@@ -445,6 +465,7 @@ main(void)
 	test_order();
 	test_dedup_key();
 	test_dedup_window();
+	test_saturate();
 	parse_layout_free(&lay[L_VPC]);
 	parse_layout_free(&lay[L_TGW]);
 	parse_layout_free(&lay[L_V2]);
