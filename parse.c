@@ -231,6 +231,8 @@ layout_build(struct parse_layout *l, const struct namelist *nl,
 		nw.col[i] = (uint8_t)f;
 		/* One load per column for the parser's dispatch. */
 		nw.type[i] = f == PF_UNKNOWN ? T_SKIP : fields[f].type;
+		if (f != PF_UNKNOWN)
+			nw.known[f >> 6] |= (uint64_t)1 << (f & 63);
 		total += nl->len[i] + 1;
 	}
 	if ((h = malloc(total)) == NULL) {
@@ -834,6 +836,33 @@ lead_graph(uint64_t w)
 static const uint64_t pow10[9] = { 1, 10, 100, 1000, 10000, 100000,
     1000000, 10000000, 100000000 };
 
+/* Where the fast path stores a number (the simple one: store_number). */
+static const uint16_t where[PF_NFIELDS] = {
+	[PF_VERSION] = offsetof(struct parse_record, version),
+	[PF_SRCPORT] = offsetof(struct parse_record, srcport),
+	[PF_DSTPORT] = offsetof(struct parse_record, dstport),
+	[PF_PROTOCOL] = offsetof(struct parse_record, protocol),
+	[PF_PACKETS] = offsetof(struct parse_record, packets),
+	[PF_BYTES] = offsetof(struct parse_record, bytes),
+	[PF_START] = offsetof(struct parse_record, start),
+	[PF_END] = offsetof(struct parse_record, end),
+	[PF_TCP_FLAGS] = offsetof(struct parse_record, tcp_flags),
+	[PF_TRAFFIC_PATH] = offsetof(struct parse_record, traffic_path),
+	[PF_ENCRYPTION_STATUS] = offsetof(struct parse_record,
+	    encryption_status),
+	[PF_PACKETS_LOST_NO_ROUTE] = offsetof(struct parse_record, lost),
+	[PF_PACKETS_LOST_BLACKHOLE] = offsetof(struct parse_record, lost) +
+	    sizeof(uint64_t),
+	[PF_PACKETS_LOST_MTU_EXCEEDED] = offsetof(struct parse_record, lost) +
+	    2 * sizeof(uint64_t),
+	[PF_PACKETS_LOST_TTL_EXPIRED] = offsetof(struct parse_record, lost) +
+	    3 * sizeof(uint64_t),
+};
+
+/* The largest value of each number type, by enum ftype. */
+static const uint64_t type_max[] = { [T_U8] = 255, [T_U16] = 65535,
+    [T_U64] = UINT64_MAX, [T_TIME] = TIME_MAX };
+
 /* Does the word at p..e equal lit (n bytes) and end there? */
 static int
 word_is(const char *p, const char *e, const char *lit, size_t n)
@@ -862,6 +891,7 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
     const char *p, const char *e, const char **why)
 {
 	const char	*start = p, *q;
+	unsigned char	*to;
 	uint64_t	 v = 0;
 
 	switch (type) {
@@ -894,11 +924,19 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 		if (p == start || (p < e && !issep(*p)))
 			break;
 		/* Out of range: the simple converter words the error. */
-		if ((type == T_U8 && v > 255) || (type == T_U16 && v > 65535) ||
-		    (type == T_TIME && v > TIME_MAX))
+		if (v > type_max[type])
 			goto slow;
-		store_number(r, f, v);
-		setbit(r, f);
+		to = (unsigned char *)r + where[f];
+		if (type == T_U8) {
+			uint8_t x = (uint8_t)v;
+
+			memcpy(to, &x, sizeof(x));
+		} else if (type == T_U16) {
+			uint16_t x = (uint16_t)v;
+
+			memcpy(to, &x, sizeof(x));
+		} else
+			memcpy(to, &v, sizeof(v));
 		*why = NULL;
 		return p;
 	}
@@ -963,7 +1001,6 @@ v4done:
 		a->a[1] = (uint8_t)(ip >> 16);
 		a->a[2] = (uint8_t)(ip >> 8);
 		a->a[3] = (uint8_t)ip;
-		setbit(r, f);
 		*why = NULL;
 		return p;
 	}
@@ -983,9 +1020,10 @@ v4done:
 		}
 		if (p < e && !issep(*p))
 			break;
+		if (p - start == 1 && *start == '-')
+			goto dash;
 		r->str[f].p = start;
 		r->str[f].len = (size_t)(p - start);
-		setbit(r, f);
 		*why = NULL;
 		return p;
 	case T_ACTION:
@@ -995,14 +1033,12 @@ v4done:
 			r->action = PARSE_REJECT;
 		else
 			break;
-		setbit(r, f);
 		*why = NULL;
 		return p + 6;
 	case T_STATUS:
 		if (!word_is(p, e, "OK", 2))
 			break;
 		r->log_status = PARSE_OK;
-		setbit(r, f);
 		*why = NULL;
 		return p + 2;
 	case T_DIRECTION:
@@ -1014,14 +1050,23 @@ v4done:
 			q = p + 6;
 		} else
 			break;
-		setbit(r, f);
 		*why = NULL;
 		return q;
+	case T_SKIP:
+		*why = NULL;
+		return field_end(p, e);
 	default:
 		break;
 	}
 slow:
 	q = field_end(start, e);
+	*why = NULL;
+	if (q - start == 1 && *start == '-') {
+dash:
+		/* Absent: the bit parse_line set goes. */
+		r->present[f >> 6] &= ~((uint64_t)1 << (f & 63));
+		return start + 1;
+	}
 	*why = convert(r, f, start, (size_t)(q - start));
 	return q;
 }
@@ -1045,14 +1090,15 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 
 	if (!fast)
 		return parse_line_simple(l, s, len, r, err);
-	r->present[0] = r->present[1] = 0;
+	/* Every known column is there until it turns out to be '-'. */
+	r->present[0] = l->known[0];
+	r->present[1] = l->known[1];
 	for (;;) {
 		while (p < e && issep(*p))
 			p++;
 		if (p == e)
 			break;
-		if (col < ncol && l->type[col] != T_SKIP &&
-		    !(p[0] == '-' && (p + 1 == e || issep(p[1])))) {
+		if (col < ncol) {
 			enum parse_field f = (enum parse_field)l->col[col];
 
 			p = convert_fast(r, f, l->type[col], p, e, &why);

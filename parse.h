@@ -72,6 +72,7 @@ struct parse_layout {
 	size_t			 headerlen;
 	size_t			 nunknown;
 	uint8_t			 type[PARSE_MAX_COLUMNS];	/* parser's use */
+	uint64_t		 known[2];	/* parser's use: bits of col[] */
 	uint64_t		 id;	/* a hash of header: equal layouts, equal ids */
 };
 
