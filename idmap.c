@@ -118,6 +118,27 @@ hidx(uint8_t kind, uint32_t index)
 	return h ^ (h >> 31);
 }
 
+/* memcmp(a, b, len) == 0, eight bytes at a time for the usual ids. */
+static int
+same_id(const char *a, const char *b, size_t len)
+{
+	uint64_t	x, y;
+	size_t		i;
+
+	if (len < 8)
+		return memcmp(a, b, len) == 0;
+	for (i = 0; i + 8 < len; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	/* The last eight bytes, overlapping. */
+	memcpy(&x, a + len - 8, 8);
+	memcpy(&y, b + len - 8, 8);
+	return x == y;
+}
+
 static struct entry *
 find_id(const struct idmap *m, uint8_t kind, const char *s, size_t len)
 {
@@ -126,8 +147,7 @@ find_id(const struct idmap *m, uint8_t kind, const char *s, size_t len)
 	while ((k = m->byid[i]) != 0) {
 		struct entry *e = &m->ent[k - 1];
 
-		if (e->kind == kind && e->len == len &&
-		    memcmp(e->id, s, len) == 0)
+		if (e->kind == kind && e->len == len && same_id(e->id, s, len))
 			return e;
 		i = (i + 1) & (m->hcap - 1);
 	}
@@ -622,7 +642,7 @@ idmap_get(struct idmap *m, enum idmap_kind kind, const char *s, size_t len,
 		if (!idmap_valid_id(s, len)) {
 			seterr(err, m->path, 0, "not a valid id: %.*s",
 			    (int)(len < 64 ? len : 64), s);
-			return -1;
+			return IDMAP_BAD_ID;
 		}
 		if (m->fd != -1) {
 			/* Others may have assigned it (or the next integer). */

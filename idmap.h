@@ -44,8 +44,11 @@ int		 idmap_valid_id(const char *, size_t);
 /*
  * The integer of an id, assigning the next free one (and persisting it
  * before returning) when the id is new.  *first is set the first time an
- * index is returned in this run.  Returns 0, or -1 with err set.
+ * index is returned in this run.  Returns 0; IDMAP_BAD_ID, changing
+ * nothing, when the string cannot be an id (idmap_valid_id); or -1 with
+ * err set.
  */
+#define IDMAP_BAD_ID		(-2)
 int		 idmap_get(struct idmap *, enum idmap_kind, const char *,
 		    size_t, uint32_t *index, int *first,
 		    struct idmap_error *err);

@@ -37,35 +37,43 @@ note(struct map_new *nw, enum idmap_kind kind, uint32_t index, int first)
 	}
 }
 
-/* Resolve one string field to an integer; 0 if absent, 1 if set, -2 error. */
+#define BAD_ID	"not an id (1-128 visible ASCII characters, no '#')"
+
+/*
+ * Resolve one string field to an integer; 0 if absent, 1 if set, -2 id
+ * map trouble, -1 (err set) if the field cannot be an id.
+ */
 static int
 resolve(struct idmap *m, const struct parse_record *r, enum parse_field f,
     enum idmap_kind kind, uint32_t *out, struct map_new *nw,
-    struct idmap_error *ierr)
+    struct parse_error *err, struct idmap_error *ierr)
 {
-	int first;
+	int first, rc;
 
 	if (!parse_has(r, f))
 		return 0;
-	if (idmap_get(m, kind, r->str[f].p, r->str[f].len, out, &first,
-	    ierr) == -1)
+	rc = idmap_get(m, kind, r->str[f].p, r->str[f].len, out, &first,
+	    ierr);
+	if (rc == IDMAP_BAD_ID)
+		return fail(err, f, BAD_ID);
+	if (rc == -1)
 		return -2;
 	note(nw, kind, *out, first);
 	return 1;
 }
 
+#define BIT(f)	((uint64_t)1 << (f))
+
 int
 map_has_traffic(const struct parse_record *r)
 {
-	static const enum parse_field traffic[] = { PF_SRCADDR, PF_DSTADDR,
-	    PF_PKT_SRCADDR, PF_PKT_DSTADDR, PF_SRCPORT, PF_DSTPORT,
-	    PF_PROTOCOL, PF_PACKETS, PF_BYTES };
-	size_t i;
+	/* All of them in the first word of present[] (parse.h order). */
+	const uint64_t traffic = BIT(PF_SRCADDR) | BIT(PF_DSTADDR) |
+	    BIT(PF_PKT_SRCADDR) | BIT(PF_PKT_DSTADDR) | BIT(PF_SRCPORT) |
+	    BIT(PF_DSTPORT) | BIT(PF_PROTOCOL) | BIT(PF_PACKETS) |
+	    BIT(PF_BYTES);
 
-	for (i = 0; i < sizeof(traffic) / sizeof(traffic[0]); i++)
-		if (parse_has(r, traffic[i]))
-			return 1;
-	return 0;
+	return (r->present[0] & traffic) != 0;
 }
 
 /* Source and destination: the packet's own addresses, each side alone. */
@@ -229,26 +237,34 @@ map_flow(struct idmap *m, const struct parse_record *r, struct ipfix_flow *f,
 	} else if (map_tgw_loss(r, f, err) == -1)
 		return -1;
 	{
+		/*
+		 * The first id resolved refuses the line, if it must,
+		 * before anything changes (IDMAP_BAD_ID); the ones after
+		 * it are checked here, before it is resolved.
+		 */
 		const enum parse_field ids[] = { ifin, ifout, vrfin,
 		    PF_TGW_DST_VPC_ID };
 		size_t i;
+		int seen = 0;
 
-		for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-			if (ids[i] != PF_UNKNOWN && parse_has(r, ids[i]) &&
-			    !idmap_valid_id(r->str[ids[i]].p,
+		for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+			if (ids[i] == PF_UNKNOWN || !parse_has(r, ids[i]))
+				continue;
+			if (seen++ && !idmap_valid_id(r->str[ids[i]].p,
 			    r->str[ids[i]].len))
-				return fail(err, ids[i], "not an id (1-128 "
-				    "visible ASCII characters, no '#')");
+				return fail(err, ids[i], BAD_ID);
+		}
 	}
 
-	if ((rc = resolve(m, r, ifin, IDMAP_IF, &f->in_if, nw, ierr)) == -2)
-		return -2;
+	if ((rc = resolve(m, r, ifin, IDMAP_IF, &f->in_if, nw, err,
+	    ierr)) < 0)
+		return rc;
 	if (rc)
 		f->has |= IPFIX_HAS_INIF;
 	if (ifout != PF_UNKNOWN) {
-		if ((rc = resolve(m, r, ifout, IDMAP_IF, &f->out_if, nw,
-		    ierr)) == -2)
-			return -2;
+		if ((rc = resolve(m, r, ifout, IDMAP_IF, &f->out_if, nw, err,
+		    ierr)) < 0)
+			return rc;
 		if (rc)
 			f->has |= IPFIX_HAS_OUTIF;
 	} else if (parse_has(r, PF_ACTION)) {
@@ -259,14 +275,14 @@ map_flow(struct idmap *m, const struct parse_record *r, struct ipfix_flow *f,
 		idmap_use_reserved(m, f->out_if, &first);
 		note(nw, IDMAP_IF, f->out_if, first);
 	}
-	if ((rc = resolve(m, r, vrfin, IDMAP_VRF, &f->in_vrf, nw,
-	    ierr)) == -2)
-		return -2;
+	if ((rc = resolve(m, r, vrfin, IDMAP_VRF, &f->in_vrf, nw, err,
+	    ierr)) < 0)
+		return rc;
 	if (rc)
 		f->has |= IPFIX_HAS_INVRF;
 	if ((rc = resolve(m, r, PF_TGW_DST_VPC_ID, IDMAP_VRF, &f->out_vrf, nw,
-	    ierr)) == -2)
-		return -2;
+	    err, ierr)) < 0)
+		return rc;
 	if (rc)
 		f->has |= IPFIX_HAS_OUTVRF;
 	return 0;

@@ -72,7 +72,7 @@ get(struct idmap *m, enum idmap_kind kind, const char *id, int *first)
 	uint32_t		v;
 	int			f;
 
-	if (idmap_get(m, kind, id, strlen(id), &v, &f, &err) == -1)
+	if (idmap_get(m, kind, id, strlen(id), &v, &f, &err) != 0)
 		return UINT32_MAX;
 	if (first != NULL)
 		*first = f;
@@ -100,6 +100,7 @@ test_memory(void)
 	struct idmap_error	 err;
 	const char		*id, *name, *descr;
 	char			 longid[IDMAP_ID_MAX + 2];
+	size_t			 nif;
 	uint32_t		 v;
 	int			 first = -1;
 
@@ -147,8 +148,12 @@ test_memory(void)
 	ASSERT("id-tab", get(m, IDMAP_IF, "eni\ta", NULL) == UINT32_MAX);
 	ASSERT("id-hash", get(m, IDMAP_IF, "eni-a#torn", NULL) ==
 	    UINT32_MAX);
+	nif = idmap_count(m, IDMAP_IF);
 	ASSERT("id-empty", idmap_get(m, IDMAP_IF, "", 0, &v, &first,
-	    &err) == -1);
+	    &err) == IDMAP_BAD_ID);
+	ASSERT("id-bad-8bit", idmap_get(m, IDMAP_IF, "eni-\xc3", 5, &v,
+	    &first, &err) == IDMAP_BAD_ID);
+	ASSERT("id-bad-changes-nothing", idmap_count(m, IDMAP_IF) == nif);
 	ASSERT("id-8bit", get(m, IDMAP_IF, "eni-\xc3\xa9", NULL) ==
 	    UINT32_MAX);
 	memset(longid, 'x', sizeof(longid) - 1);
