@@ -1093,11 +1093,9 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 	/* Every known column is there until it turns out to be '-'. */
 	r->present[0] = l->known[0];
 	r->present[1] = l->known[1];
-	for (;;) {
-		while (p < e && issep(*p))
-			p++;
-		if (p == e)
-			break;
+	while (p < e && issep(*p))
+		p++;
+	while (p < e) {
 		if (col < ncol) {
 			enum parse_field f = (enum parse_field)l->col[col];
 
@@ -1120,6 +1118,10 @@ parse_line(const struct parse_layout *l, const char *s, size_t len,
 		} else
 			p = field_end(p, e);
 		col++;
+		/* p is at a separator: mostly the only one before a field. */
+		if (p < e && ++p < e && (unsigned char)*p <= ' ')
+			while (p < e && issep(*p))
+				p++;
 	}
 	if (col != ncol) {
 		count_error(err, ncol, col);
