@@ -661,6 +661,14 @@ add_sat(uint64_t *sum, uint64_t v)
 }
 
 /* One line through parse -> filter -> map (ids) -> ipfix. */
+#define NUL_REASON	"contains a NUL byte"
+
+static int
+has_nul(const struct input_line *ln)
+{
+	return memchr(ln->p, '\0', ln->len) != NULL;
+}
+
 static int
 do_line(struct run *r, struct parse_layout *l, const char *file,
     const struct input_line *ln)
@@ -689,11 +697,16 @@ do_line(struct run *r, struct parse_layout *l, const char *file,
 		r->c.outcome[O_BLANK]++;
 		return 0;
 	}
-	if (memchr(ln->p, '\0', ln->len) != NULL) {
-		malformed(r, l, file, ln, "line", "contains a NUL byte");
-		return 0;
-	}
+	/*
+	 * A NUL byte is the reason a line is refused, whatever else is
+	 * wrong with it.  Data lines are looked at only when the parser
+	 * refuses them or could miss one (in a column it does not read).
+	 */
 	if (ln->p[0] >= 'a' && ln->p[0] <= 'z') {
+		if (has_nul(ln)) {
+			malformed(r, l, file, ln, "line", NUL_REASON);
+			return 0;
+		}
 		rc = parse_header(l, ln->p, ln->len, &perr);
 		if (rc == 1) {
 			r->c.outcome[O_HEADER]++;
@@ -710,7 +723,15 @@ do_line(struct run *r, struct parse_layout *l, const char *file,
 	/* The gzip thread may have parsed this line already. */
 	if ((r->prep == NULL || !prep_get(r->prep, ln->off, ln->len, l, ln->p,
 	    &rec)) && parse_line(l, ln->p, ln->len, &rec, &perr) == -1) {
-		malformed(r, l, file, ln, perr.field, perr.reason);
+		if (has_nul(ln))
+			malformed(r, l, file, ln, "line", NUL_REASON);
+		else
+			malformed(r, l, file, ln, perr.field, perr.reason);
+		return 0;
+	}
+	/* Every column it reads refuses a NUL; the others do not. */
+	if (l->nunknown > 0 && has_nul(ln)) {
+		malformed(r, l, file, ln, "line", NUL_REASON);
 		return 0;
 	}
 	if (parse_has(&rec, PF_LOG_STATUS) && rec.log_status != PARSE_OK) {

@@ -132,6 +132,15 @@ def gen(d):
                          b"1 1 1 2 ACCEPT OK"] + good[100:110]
     put(d, "nul-late.log", text(late))
     put(d, "nul-late.want", text([HDR, late[100]]))
+    # In a column fl2ipfix does not know (so does not read), and in the
+    # header line itself: still that line's reason.
+    xhdr = HDR + b" x-extra"
+    skip = [xhdr] + [line(i) + b" x%d" % i for i in range(20)]
+    skip[7] = line(6) + b" x\0y"
+    put(d, "nul-skip.log", text(skip))
+    put(d, "nul-skip.want", text([xhdr, skip[7]]))
+    put(d, "nul-header.log", text([HDR[:8] + b"\0" + HDR[8:]] +
+                                  [line(i) for i in range(5)]))
 
     # Invalid UTF-8 in string fields (ids must be ASCII anyway).
     bad = [b"2 123456789012 eni-\xff 10.0.0.1 10.0.0.2 1 2 6 1 1 1 2 ACCEPT OK",

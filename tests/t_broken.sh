@@ -133,6 +133,11 @@ expect zeroed 2 "zeroed\\.log: binary data, not a text flow log \\(a NUL byte at
 run nul-late "$D/nul-late.log"
 expect nul-late 1 "nul-late\\.log:101: line: contains a NUL byte" exported=109 malformed=1
 rejects nul-late "$D/nul-late.want"
+run nul-skip "$D/nul-skip.log"
+expect nul-skip 1 "nul-skip\\.log:8: line: contains a NUL byte" exported=19 malformed=1
+rejects nul-skip "$D/nul-skip.want"
+run nul-header "$D/nul-header.log"
+expect nul-header 1 "nul-header\\.log:1: line: contains a NUL byte" exported=5 malformed=1
 
 # Invalid UTF-8 in ids and account ids.
 run utf8 "$D/utf8.log"
