@@ -44,14 +44,12 @@ note(struct map_new *nw, enum idmap_kind kind, uint32_t index, int first)
  * map trouble, -1 (err set) if the field cannot be an id.
  */
 static int
-resolve(struct idmap *m, const struct parse_record *r, enum parse_field f,
+resolve_id(struct idmap *m, const struct parse_record *r, enum parse_field f,
     enum idmap_kind kind, uint32_t *out, struct map_new *nw,
     struct parse_error *err, struct idmap_error *ierr)
 {
 	int first, rc;
 
-	if (!parse_has(r, f))
-		return 0;
 	rc = idmap_get(m, kind, r->str[f].p, r->str[f].len, out, &first,
 	    ierr);
 	if (rc == IDMAP_BAD_ID)
@@ -60,6 +58,16 @@ resolve(struct idmap *m, const struct parse_record *r, enum parse_field f,
 		return -2;
 	note(nw, kind, *out, first);
 	return 1;
+}
+
+/* Most records lack most id fields: no call for those. */
+static inline int
+resolve(struct idmap *m, const struct parse_record *r, enum parse_field f,
+    enum idmap_kind kind, uint32_t *out, struct map_new *nw,
+    struct parse_error *err, struct idmap_error *ierr)
+{
+	return parse_has(r, f) ? resolve_id(m, r, f, kind, out, nw, err,
+	    ierr) : 0;
 }
 
 #define BIT(f)	((uint64_t)1 << (f))
