@@ -899,27 +899,37 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 	case T_U16:
 	case T_U64:
 	case T_TIME: {
-		unsigned d, n = 8;
+		unsigned d, n, m;
 
-		/* Eight digits at a time while the line has eight bytes. */
-		while (e - p >= 8) {
-			uint64_t t = load8(p) ^ 0x30 * ONES;
+		if (e - p >= 16) {
+			/*
+			 * Up to fifteen digits from two words and no loop:
+			 * ports, counters and times all fit.  More go the
+			 * simple way.
+			 */
+			uint64_t t = load8(p) ^ 0x30 * ONES, u;
 
 			if ((n = lead_digits(t)) == 0)
 				break;
-			v = v * pow10[n] + digits_value(t, n);
-			p += n;
-			if (n < 8 || p - start > 11)
-				break;
-		}
-		/*
-		 * Then byte by byte, unless a word already found the end; 19
-		 * digits cannot overflow 64 bits, more go the slow way.
-		 */
-		while (n == 8 && p < e &&
-		    (d = (unsigned char)*p - '0') <= 9 && p - start < 19) {
-			v = v * 10 + d;
-			p++;
+			if (n < 8) {
+				v = digits_value(t, n);
+				p += n;
+			} else {
+				u = load8(p + 8) ^ 0x30 * ONES;
+				if ((m = lead_digits(u)) == 8)
+					goto slow;
+				v = digits_value(t, 8);
+				if (m > 0)
+					v = v * pow10[m] + digits_value(u, m);
+				p += 8 + m;
+			}
+		} else {
+			/* Near the line's end: byte by byte, 19 digits at most. */
+			while (p < e && (d = (unsigned char)*p - '0') <= 9 &&
+			    p - start < 19) {
+				v = v * 10 + d;
+				p++;
+			}
 		}
 		if (p == start || (p < e && !issep(*p)))
 			break;
@@ -1060,10 +1070,10 @@ v4done:
 	}
 slow:
 	q = field_end(start, e);
-	*why = NULL;
 	if (q - start == 1 && *start == '-') {
 dash:
 		/* Absent: the bit parse_line set goes. */
+		*why = NULL;
 		r->present[f >> 6] &= ~((uint64_t)1 << (f & 63));
 		return start + 1;
 	}
