@@ -14,6 +14,7 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. \
  *       tests/fuzz_parse.c parse.c -o fuzz_parse && ./fuzz_parse
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,11 +131,11 @@ check_record(const struct parse_record *r, const char *line, size_t len)
 static void
 one_line(struct parse_layout *lay, int *have, const char *p, size_t len)
 {
-	struct parse_record	rec;
-	struct parse_error	err;
+	struct parse_record	rec, rec2;
+	struct parse_error	err, err2;
 	struct parse_layout	hdr;
 	char			*line;
-	int			k, rc;
+	int			k, rc, rc2, f;
 
 	/* An exact-size copy: any read past len is a heap overflow. */
 	if ((line = malloc(len ? len : 1)) == NULL)
@@ -166,6 +167,27 @@ one_line(struct parse_layout *lay, int *have, const char *p, size_t len)
 			check_record(&rec, line, len);
 		else
 			check_error(&err);
+		/* The simple parser: the same outcome, error and record. */
+		memset(&rec2, 0, sizeof(rec2));
+		memset(&err2, 0, sizeof(err2));
+		parse_set_fast(0);
+		rc2 = parse_line(&lay[k], line, len, &rec2, &err2);
+		parse_set_fast(1);
+		expect(rc2 == rc, "the simple parser gives the same result");
+		if (rc == -1)
+			expect(strcmp(err.field, err2.field) == 0 &&
+			    strcmp(err.reason, err2.reason) == 0,
+			    "the simple parser gives the same error");
+		else {
+			expect(memcmp(&rec, &rec2,
+			    offsetof(struct parse_record, str)) == 0,
+			    "the simple parser gives the same values");
+			for (f = 0; f < PF_NFIELDS; f++)
+				expect(!parse_has(&rec, (enum parse_field)f) ||
+				    (rec.str[f].p == rec2.str[f].p &&
+				    rec.str[f].len == rec2.str[f].len),
+				    "the simple parser gives the same strings");
+		}
 	}
 	free(line);
 }

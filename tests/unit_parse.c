@@ -776,6 +776,174 @@ test_blank(void)
 	ASSERT("blank CR is not blank", !parse_blank("\r", 1));
 }
 
+/*
+ * The simple and the fast parser agree on generated lines: the same
+ * result, the same error, the same record.  Lines mix good values of each
+ * column's kind with edge cases, other kinds' values, odd separators and
+ * wrong field counts.
+ */
+static uint32_t	lseed = 7;
+
+static uint32_t
+lrnd(void)
+{
+	lseed = lseed * 1103515245u + 12345u;
+	return lseed >> 8;
+}
+
+static const char *
+pick(const char *const *v, size_t n)
+{
+	return v[lrnd() % n];
+}
+
+#define PICK(v)	pick(v, sizeof(v) / sizeof(v[0]))
+
+static const char *const nums[] = { "0", "7", "42", "255", "256", "443",
+    "65535", "65536", "00012", "0000000000000000255", "1764201600",
+    "12345678", "123456789", "1234567890123456", "12345678901234567",
+    "999999999999999999", "18446744073709551", "18446744073709552",
+    "18446744073709551615", "18446744073709551616",
+    "99999999999999999999", "1x", "+1", "-1", "1.5", "" };
+static const char *const addrs[] = { "10.0.0.1", "172.31.255.254",
+    "255.255.255.255", "0.0.0.0", "010.0.0.1", "1.2.3", "1.2.3.4.5",
+    "256.1.1.1", "1.2.3.4x", "1..2.3", "2001:db8::1", "::", "::1",
+    "fe80::1%eth0", "::ffff:10.0.0.1", "2001:db8:0:0:0:0:0:1:2",
+    "1:2:3:4:5:6:7:8", "12345::1", "" };
+static const char *const strs[] = { "eni-0123456789abcdef0", "vpc-1",
+    "123456789012", "a", "-x", "\xc3\xa9t\xc3\xa9", "caf\xc3", "a\x01" "b",
+    "a\x7f", "\xed\xa0\x80", "arn:aws:ecs:eu-central-1:1:task/x",
+    "subnet-0aa40f9fe9a6afba5xyzxyzxyzxyzxyz" };
+static const char *const words[] = { "ACCEPT", "REJECT", "OK", "NODATA",
+    "SKIPDATA", "ingress", "egress", "IPv4", "IPv6", "EFA",
+    "TransitGateway", "TransitGatewayAttachment", "ACCEPTx", "ok",
+    "egres", "" };
+static const char *const seps[] = { " ", " ", " ", " ", " ", "  ", "\t",
+    " \t " };
+
+static const char *
+value_for(enum parse_field f)
+{
+	static const char *const any[] = { "x", "0", "10.0.0.1", "OK" };
+	const char *nm = parse_field_name(f);
+
+	if (lrnd() % 10 == 0)
+		return "-";
+	if (lrnd() % 25 == 0)
+		return PICK(any);
+	if (strstr(nm, "addr") != NULL)
+		return PICK(addrs);
+	if (f == PF_ACTION || f == PF_LOG_STATUS || f == PF_FLOW_DIRECTION ||
+	    f == PF_TYPE || f == PF_RESOURCE_TYPE)
+		return lrnd() % 4 == 0 ? PICK(words) :
+		    f == PF_ACTION ? "ACCEPT" : f == PF_LOG_STATUS ? "OK" :
+		    f == PF_FLOW_DIRECTION ? "egress" : f == PF_TYPE ? "IPv6" :
+		    "TransitGateway";
+	if (f == PF_VERSION || f == PF_SRCPORT || f == PF_DSTPORT ||
+	    f == PF_PROTOCOL || f == PF_PACKETS || f == PF_BYTES ||
+	    f == PF_START || f == PF_END || f == PF_TCP_FLAGS ||
+	    f == PF_TRAFFIC_PATH || f == PF_ENCRYPTION_STATUS ||
+	    (f >= PF_PACKETS_LOST_NO_ROUTE && f <= PF_PACKETS_LOST_TTL_EXPIRED))
+		return PICK(nums);
+	return PICK(strs);
+}
+
+/* Same outcome; for records, same values (both were filled with 0xa5). */
+static int
+same_parse(const struct parse_layout *l, const char *line, size_t len)
+{
+	struct parse_record	r[2];
+	struct parse_error	e[2];
+	int			rc[2], k, f;
+
+	for (k = 0; k < 2; k++) {
+		memset(&r[k], 0xa5, sizeof(r[k]));
+		memset(&e[k], 0, sizeof(e[k]));
+		parse_set_fast(k);
+		rc[k] = parse_line(l, line, len, &r[k], &e[k]);
+	}
+	parse_set_fast(1);
+	for (k = 1; k < 2; k++) {
+		if (rc[k] != rc[0])
+			return 0;
+		if (rc[0] == -1) {
+			if (strcmp(e[k].field, e[0].field) != 0 ||
+			    strcmp(e[k].reason, e[0].reason) != 0)
+				return 0;
+			continue;
+		}
+		if (memcmp(&r[k], &r[0], offsetof(struct parse_record, str)))
+			return 0;
+		for (f = 0; f < PF_NFIELDS; f++)
+			if (parse_has(&r[0], (enum parse_field)f) &&
+			    (r[k].str[f].p != r[0].str[f].p ||
+			    r[k].str[f].len != r[0].str[f].len))
+				return 0;
+	}
+	return 1;
+}
+
+static void
+test_levels_agree(void)
+{
+	static const char *const fmts[] = { "vpc-default", "tgw-default",
+	    "version account-id interface-id srcaddr dstaddr srcport dstport "
+	    "protocol packets bytes start end action log-status vpc-id "
+	    "subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr "
+	    "region az-id sublocation-type sublocation-id "
+	    "pkt-src-aws-service pkt-dst-aws-service flow-direction "
+	    "traffic-path",
+	    "srcport", "end", "srcaddr dstaddr",
+	    "packets-lost-no-route x-unknown encryption-status bytes" };
+	char		line[2048];
+	size_t		i, k, n, len, ok = 0, refused = 0, bad = 0;
+
+	for (i = 0; i < 60000; i++) {
+		const struct parse_layout *l =
+		    layout(fmts[i % (sizeof(fmts) / sizeof(fmts[0]))]);
+
+		n = l->ncol;
+		if (lrnd() % 20 == 0)
+			n = n + (lrnd() % 3) - 1;
+		len = 0;
+		if (lrnd() % 10 == 0)
+			len += (size_t)snprintf(line, sizeof(line), "%s",
+			    PICK(seps));
+		for (k = 0; k < n && len < sizeof(line) - 200; k++) {
+			enum parse_field f = k < l->ncol ?
+			    (enum parse_field)l->col[k] : PF_VERSION;
+			const char *v = f == PF_UNKNOWN ? "u" : value_for(f);
+
+			if (*v == '\0')
+				v = "-";
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+			    "%s%s", k > 0 ? PICK(seps) : "", v);
+		}
+		if (lrnd() % 10 == 0)
+			len += (size_t)snprintf(line + len, sizeof(line) - len,
+			    "%s", PICK(seps));
+		if (!same_parse(l, line, len)) {
+			if (bad++ < 5)
+				printf("# parsers disagree: [%s] on [%.*s]\n",
+				    l->header, (int)len, line);
+		} else {
+			struct parse_record	r;
+			struct parse_error	e;
+
+			if (parse_line(l, line, len, &r, &e) == 0)
+				ok++;
+			else
+				refused++;
+		}
+	}
+	printf("# levels: %zu lines accepted, %zu refused, %zu disagree\n",
+	    ok, refused, bad);
+	ASSERT("levels: the simple and the fast parser agree on generated "
+	    "lines",
+	    bad == 0);
+	ASSERT("levels: both outcomes are common", ok > 5000 && refused > 5000);
+}
+
 int
 main(void)
 {
@@ -786,6 +954,7 @@ main(void)
 	test_bad_lines();
 	test_blank();
 	test_v6_pton();
+	test_levels_agree();
 	parse_layout_free(layout("packets"));
 	return unit_failed != 0;
 }
