@@ -374,17 +374,29 @@ ipfix_encode_flow(const struct ipfix_flow *f, uint8_t *buf, size_t cap)
 }
 
 /*
- * The fast encoder: a shape's rows compiled once into a list of (how, where
- * in struct ipfix_flow, length) steps, so a record is written with no row
- * tests and no bounds checks per value (room() has made space for the
- * whole record).  The steps come from flowrows[] like everything else.
+ * The fast encoder.  Each record's values are first written, in network
+ * byte order, to fixed places in a staging area; a shape's rows are
+ * compiled once into steps that each copy STEP_MAX octets from there and
+ * advance by their own length (the message buffer has STEP_MAX octets of
+ * slack past msgsize for the last one).  The staging area puts the rows a
+ * record usually has next to each other, in flowrows[] order, so that
+ * neighbouring rows become one step.  The steps come from flowrows[] like
+ * everything else; room() has made space for the whole record.
  */
-enum how { H_COPY, H_U8, H_U16, H_U32, H_U64 };
+#define STEP_MAX	16
+
+enum {
+	ST_SRC4 = 0, ST_DST4 = 4, ST_NATSRC4 = 8, ST_NATDST4 = 12,
+	ST_SRC6 = 16, ST_DST6 = 32, ST_NATSRC6 = 48, ST_NATDST6 = 64,
+	ST_SPORT = 80, ST_DPORT = 82, ST_PROTO = 84, ST_TCPFLAGS = 85,
+	ST_PACKETS = 86, ST_BYTES = 94, ST_START = 102, ST_END = 110,
+	ST_FWD = 118, ST_DIR = 119, ST_INIF = 120, ST_OUTIF = 124,
+	ST_INVRF = 128, ST_OUTVRF = 132, ST_DROPPED = 136, ST_LEN = 144
+};
 
 struct step {
-	uint8_t		how;
-	uint8_t		len;
-	uint16_t	off;		/* offsetof(struct ipfix_flow, ...) */
+	uint8_t		off;		/* in the staging area */
+	uint8_t		len;		/* 1..STEP_MAX */
 };
 
 struct prog {
@@ -397,30 +409,27 @@ struct prog {
 
 #define NPROGS		64	/* a run uses a handful of shapes */
 
-static const struct {
-	uint8_t		how;
-	uint16_t	off;
-} valsrc[] = {
-	[V_SRC] = { H_COPY, offsetof(struct ipfix_flow, src) },
-	[V_DST] = { H_COPY, offsetof(struct ipfix_flow, dst) },
-	[V_NATSRC] = { H_COPY, offsetof(struct ipfix_flow, nat_src) },
-	[V_NATDST] = { H_COPY, offsetof(struct ipfix_flow, nat_dst) },
-	[V_SPORT] = { H_U16, offsetof(struct ipfix_flow, sport) },
-	[V_DPORT] = { H_U16, offsetof(struct ipfix_flow, dport) },
-	[V_PROTO] = { H_U8, offsetof(struct ipfix_flow, proto) },
-	[V_TCPFLAGS] = { H_U8, offsetof(struct ipfix_flow, tcpflags) },
-	[V_PACKETS] = { H_U64, offsetof(struct ipfix_flow, packets) },
-	[V_BYTES] = { H_U64, offsetof(struct ipfix_flow, bytes) },
-	[V_START] = { H_U64, offsetof(struct ipfix_flow, start_ms) },
-	[V_END] = { H_U64, offsetof(struct ipfix_flow, end_ms) },
-	[V_FWD] = { H_U8, offsetof(struct ipfix_flow, fwd) },
-	[V_DIR] = { H_U8, offsetof(struct ipfix_flow, direction) },
-	[V_INIF] = { H_U32, offsetof(struct ipfix_flow, in_if) },
-	[V_OUTIF] = { H_U32, offsetof(struct ipfix_flow, out_if) },
-	[V_INVRF] = { H_U32, offsetof(struct ipfix_flow, in_vrf) },
-	[V_OUTVRF] = { H_U32, offsetof(struct ipfix_flow, out_vrf) },
-	[V_DROPPED] = { H_U64, offsetof(struct ipfix_flow, dropped) },
-};
+/* Where a row's value sits in the staging area. */
+static uint8_t
+stage_off(const struct row *r)
+{
+	static const uint8_t at[][2] = {	/* IPv4 or not, IPv6 */
+		[V_SRC] = { ST_SRC4, ST_SRC6 },
+		[V_DST] = { ST_DST4, ST_DST6 },
+		[V_NATSRC] = { ST_NATSRC4, ST_NATSRC6 },
+		[V_NATDST] = { ST_NATDST4, ST_NATDST6 },
+		[V_SPORT] = { ST_SPORT, 0 }, [V_DPORT] = { ST_DPORT, 0 },
+		[V_PROTO] = { ST_PROTO, 0 }, [V_TCPFLAGS] = { ST_TCPFLAGS, 0 },
+		[V_PACKETS] = { ST_PACKETS, 0 }, [V_BYTES] = { ST_BYTES, 0 },
+		[V_START] = { ST_START, 0 }, [V_END] = { ST_END, 0 },
+		[V_FWD] = { ST_FWD, 0 }, [V_DIR] = { ST_DIR, 0 },
+		[V_INIF] = { ST_INIF, 0 }, [V_OUTIF] = { ST_OUTIF, 0 },
+		[V_INVRF] = { ST_INVRF, 0 }, [V_OUTVRF] = { ST_OUTVRF, 0 },
+		[V_DROPPED] = { ST_DROPPED, 0 },
+	};
+
+	return at[r->val][r->family == 6];
+}
 
 /* Everything shape_of() reads from a record, as one number. */
 static uint32_t
@@ -439,74 +448,89 @@ prog_compile(struct prog *pr, uint32_t key, struct shape s)
 	pr->reclen = 0;
 	pr->nsteps = 0;
 	for (i = 0; i < NFLOWROWS; i++) {
-		const struct row *r = &flowrows[i];
-		struct step *st = &pr->steps[pr->nsteps];
+		const struct row	*r = &flowrows[i];
+		struct step		*last;
+		uint8_t			 off;
 
 		if (!row_in(r, s))
 			continue;
-		st->how = valsrc[r->val].how;
-		st->off = valsrc[r->val].off;
-		st->len = (uint8_t)r->len;
+		off = stage_off(r);
 		pr->reclen = (uint16_t)(pr->reclen + r->len);
+		last = pr->nsteps > 0 ? &pr->steps[pr->nsteps - 1] : NULL;
+		if (last != NULL && last->off + last->len == off &&
+		    last->len + r->len <= STEP_MAX) {
+			last->len = (uint8_t)(last->len + r->len);
+			continue;
+		}
+		pr->steps[pr->nsteps].off = off;
+		pr->steps[pr->nsteps].len = (uint8_t)r->len;
 		pr->nsteps++;
 	}
 }
 
-static uint8_t *
+static void
 be16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-	return p + 2;
 }
 
-static uint8_t *
+static void
 be32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)(v >> 24);
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
-	return p + 4;
 }
 
-/*
- * Write the record; the caller has made room for pr->reclen octets.  Tests
- * in order of frequency rather than a switch: a shape's steps repeat for
- * every record, and conditional branches predict that pattern better than
- * one indirect jump does.
- */
 static void
-prog_encode(const struct prog *pr, const struct ipfix_flow *f, uint8_t *p)
+be64(uint8_t *p, uint64_t v)
 {
-	const uint8_t	*base = (const uint8_t *)f;
-	size_t		 i;
+	be32(p, (uint32_t)(v >> 32));
+	be32(p + 4, (uint32_t)v);
+}
+
+/* Every value of the record in its place (ST_LEN octets of st). */
+static void
+stage_fill(uint8_t *st, const struct ipfix_flow *f)
+{
+	memcpy(st + ST_SRC4, f->src, 4);
+	memcpy(st + ST_DST4, f->dst, 4);
+	memcpy(st + ST_NATSRC4, f->nat_src, 4);
+	memcpy(st + ST_NATDST4, f->nat_dst, 4);
+	if (f->family == 6 || f->nat_family == 6) {
+		memcpy(st + ST_SRC6, f->src, 16);
+		memcpy(st + ST_DST6, f->dst, 16);
+		memcpy(st + ST_NATSRC6, f->nat_src, 16);
+		memcpy(st + ST_NATDST6, f->nat_dst, 16);
+	}
+	be16(st + ST_SPORT, f->sport);
+	be16(st + ST_DPORT, f->dport);
+	st[ST_PROTO] = f->proto;
+	st[ST_TCPFLAGS] = f->tcpflags;
+	be64(st + ST_PACKETS, f->packets);
+	be64(st + ST_BYTES, f->bytes);
+	be64(st + ST_START, f->start_ms);
+	be64(st + ST_END, f->end_ms);
+	st[ST_FWD] = f->fwd;
+	st[ST_DIR] = f->direction;
+	be32(st + ST_INIF, f->in_if);
+	be32(st + ST_OUTIF, f->out_if);
+	be32(st + ST_INVRF, f->in_vrf);
+	be32(st + ST_OUTVRF, f->out_vrf);
+	be64(st + ST_DROPPED, f->dropped);
+}
+
+/* Write the staged record; p has pr->reclen + STEP_MAX octets of room. */
+static void
+prog_encode(const struct prog *pr, const uint8_t *st, uint8_t *p)
+{
+	size_t i;
 
 	for (i = 0; i < pr->nsteps; i++) {
-		const struct step	*st = &pr->steps[i];
-		const uint8_t		*v = base + st->off;
-
-		if (st->how == H_U64) {
-			uint64_t u64;
-
-			memcpy(&u64, v, 8);
-			p = be32(p, (uint32_t)(u64 >> 32));
-			p = be32(p, (uint32_t)u64);
-		} else if (st->how == H_U32) {
-			uint32_t u32;
-
-			memcpy(&u32, v, 4);
-			p = be32(p, u32);
-		} else if (st->how == H_COPY) {
-			memcpy(p, v, st->len);
-			p += st->len;
-		} else if (st->how == H_U16) {
-			uint16_t u16;
-
-			memcpy(&u16, v, 2);
-			p = be16(p, u16);
-		} else
-			*p++ = *v;
+		memcpy(p, st + pr->steps[i].off, STEP_MAX);
+		p += pr->steps[i].len;
 	}
 }
 
@@ -539,6 +563,7 @@ struct ipfix_exporter {
 	size_t			 nnames, capnames;
 	struct ipfix_stats	 st;
 	struct prog		 progs[NPROGS];	/* fast encoder cache */
+	uint8_t			 stage[ST_LEN + STEP_MAX];
 };
 
 static uint32_t
@@ -572,7 +597,8 @@ ipfix_new(const struct ipfix_config *cfg, struct sink *sink)
 	if (e->cfg.copies < 1)
 		e->cfg.copies = 1;
 	e->sink = sink;
-	if ((e->buf = malloc(e->cfg.msgsize)) == NULL) {
+	/* Slack for the fast encoder's last copy of a record. */
+	if ((e->buf = malloc(e->cfg.msgsize + STEP_MAX)) == NULL) {
 		free(e);
 		return NULL;
 	}
@@ -985,7 +1011,8 @@ ipfix_add_flow(struct ipfix_exporter *e, const struct ipfix_flow *f)
 		return -1;
 	want_set(e, id);
 	if (pr != NULL) {
-		prog_encode(pr, f, e->buf + e->len);
+		stage_fill(e->stage, f);
+		prog_encode(pr, e->stage, e->buf + e->len);
 		e->len += n;
 	} else {
 		w.p = e->buf;
