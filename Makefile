@@ -2,8 +2,8 @@
 # Variables: CC CFLAGS LDFLAGS PREFIX DESTDIR MANDIR.  Works with GNU and BSD make.
 #
 # Targets: all, check (every test; installs missing Debian packages when run
-# as root), check-asan (the suite under ASan+UBSan), check-valgrind (CLI tests
-# under valgrind), demo, bench, fuzz, install, uninstall, clean.
+# as root), check-asan (the suite under ASan+UBSan), check-valgrind (unit
+# and CLI tests under valgrind), demo, bench, fuzz, install, uninstall, clean.
 # fuzz runs each libFuzzer harness FUZZ_SECONDS (built with FUZZ_CC, clang).
 
 PREFIX ?=	/usr/local
