@@ -894,11 +894,18 @@ convert_fast(struct parse_record *r, enum parse_field f, unsigned type,
 	unsigned char	*to;
 	uint64_t	 v = 0;
 
+	/*
+	 * Most columns are numbers: a predictable branch to them costs less
+	 * than the switch's indirect jump.
+	 */
+	if (type >= T_U8 && type <= T_TIME)
+		goto number;
 	switch (type) {
 	case T_U8:
 	case T_U16:
 	case T_U64:
-	case T_TIME: {
+	case T_TIME:
+number: {
 		unsigned d, n, m;
 
 		if (e - p >= 16) {
