@@ -1069,6 +1069,14 @@ v4done:
 			break;
 		*why = NULL;
 		return q;
+	case T_IPTYPE:
+		/* v5's type column: IPv4 or IPv6 on every line. */
+		if (!word_is(p, e, "IPv4", 4) && !word_is(p, e, "IPv6", 4))
+			break;
+		r->str[f].p = p;
+		r->str[f].len = 4;
+		*why = NULL;
+		return p + 4;
 	case T_SKIP:
 		*why = NULL;
 		return field_end(p, e);
