@@ -40,11 +40,23 @@ struct nameent {
 	char	*label;		/* composed description for options */
 };
 
+/*
+ * A slot of the hash by id.  It holds what a lookup compares (the id's
+ * own bytes are not moved by growing ent[]), so a lookup reads the id
+ * without reading its entry first.
+ */
+struct idslot {
+	const char	*id;
+	uint32_t	 k;		/* entry number + 1, 0 empty */
+	uint32_t	 len;
+	uint8_t		 kind;
+};
+
 struct idmap {
 	struct entry	*ent;
 	size_t		 nent, capent;
-	size_t		*byid;		/* hash: entry number + 1, 0 empty */
-	size_t		*byidx;
+	struct idslot	*byid;		/* hash by id */
+	size_t		*byidx;		/* hash: entry number + 1, 0 empty */
 	size_t		 hcap;		/* power of two */
 	uint32_t	 next[IDMAP_NKINDS];
 	size_t		 count[IDMAP_NKINDS];
@@ -142,15 +154,13 @@ same_id(const char *a, const char *b, size_t len)
 static struct entry *
 find_id(const struct idmap *m, uint8_t kind, const char *s, size_t len)
 {
-	size_t i = hash(s, len, kind) & (m->hcap - 1), k;
+	size_t i = hash(s, len, kind) & (m->hcap - 1);
+	const struct idslot *sl;
 
-	while ((k = m->byid[i]) != 0) {
-		struct entry *e = &m->ent[k - 1];
-
-		if (e->kind == kind && e->len == len && same_id(e->id, s, len))
-			return e;
-		i = (i + 1) & (m->hcap - 1);
-	}
+	for (; (sl = &m->byid[i])->k != 0; i = (i + 1) & (m->hcap - 1))
+		if (sl->kind == kind && sl->len == len &&
+		    same_id(sl->id, s, len))
+			return &m->ent[sl->k - 1];
 	return NULL;
 }
 
@@ -176,9 +186,12 @@ hinsert(struct idmap *m, size_t k)
 	size_t		 i;
 
 	i = hash(e->id, e->len, e->kind) & (m->hcap - 1);
-	while (m->byid[i] != 0)
+	while (m->byid[i].k != 0)
 		i = (i + 1) & (m->hcap - 1);
-	m->byid[i] = k + 1;
+	m->byid[i].id = e->id;
+	m->byid[i].k = (uint32_t)(k + 1);
+	m->byid[i].len = (uint32_t)e->len;
+	m->byid[i].kind = e->kind;
 	i = hidx(e->kind, e->index) & (m->hcap - 1);
 	while (m->byidx[i] != 0)
 		i = (i + 1) & (m->hcap - 1);
@@ -188,8 +201,14 @@ hinsert(struct idmap *m, size_t k)
 static int
 grow(struct idmap *m)
 {
-	size_t	 nc, k, *a, *b;
+	struct idslot	*a;
+	size_t		 nc, k, *b;
 
+	/* Slots hold entry numbers in 32 bits. */
+	if (m->nent >= UINT32_MAX - 1) {
+		errno = ENOMEM;
+		return -1;
+	}
 	if (m->nent == m->capent) {
 		struct entry *ne;
 
