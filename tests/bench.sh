@@ -238,11 +238,22 @@ report() {
 		echo "$row | $(echo "$rss" | awk '{ printf "%.1f", $1 / 1024 }') |"
 	done
 	echo
+	echo "Ratios: the median over the rounds of each round's ratio."
+	echo
 	echo "| ratio (target) | v2 | v5 |"
 	echo "|---|---|---|"
+	# ratio A B SCALE: the median over rounds of A's wall time over B's
+	# in the same round (they ran one after the other), times SCALE:
+	# a slow spell of the machine hits both sides of a round alike.
 	ratio() {
-		echo "$(median "$1" 1) $(median "$2" 1) $3" | awk '
-		    { printf "%.2f", ($2 > 0 ? $1 / $2 * $3 : 0) }'
+		[ -s "$DIR/t.$1" ] && [ -s "$DIR/t.$2" ] || { echo 0; return; }
+		paste -d' ' "$DIR/t.$1" "$DIR/t.$2" | awk -v k="$3" '
+		    { r[NR] = ($4 > 0 ? $1 / $4 * k : 0) }
+		    END { n = NR
+			for (i = 1; i <= n; i++)
+				for (j = i + 1; j <= n; j++)
+					if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+			printf "%.2f", (n % 2 ? r[(n + 1) / 2] : (r[n / 2] + r[n / 2 + 1]) / 2) }'
 	}
 	echo "| fl2ipfix plain throughput / reference loop (≥ 0.75) |" \
 	    "$(ratio ref-v2 fl-v2 1) | $(ratio ref-v5 fl-v5 1) |"
