@@ -660,7 +660,6 @@ add_sat(uint64_t *sum, uint64_t v)
 	*sum = *sum + v < *sum ? UINT64_MAX : *sum + v;
 }
 
-/* One line through parse -> filter -> map (ids) -> ipfix. */
 #define NUL_REASON	"contains a NUL byte"
 
 static int
@@ -669,6 +668,7 @@ has_nul(const struct input_line *ln)
 	return memchr(ln->p, '\0', ln->len) != NULL;
 }
 
+/* One line through parse -> filter -> map (ids) -> ipfix. */
 static int
 do_line(struct run *r, struct parse_layout *l, const char *file,
     const struct input_line *ln)
