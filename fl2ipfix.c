@@ -4,6 +4,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -115,11 +116,18 @@ struct counts {
 };
 
 static volatile sig_atomic_t	stop_signal;
+/* A pipe the signal handler writes to, so a wait for input ends at once. */
+static int			wake_fd[2] = { -1, -1 };
 
 static void
 on_signal(int sig)
 {
+	int save = errno;
+
 	stop_signal = sig;
+	if (wake_fd[1] != -1)
+		(void)!write(wake_fd[1], "", 1);
+	errno = save;
 }
 
 static void
@@ -798,6 +806,19 @@ base_layout(const struct options *opt, struct parse_layout *l)
 		errx(EXIT_TROUBLE, "out of memory");
 }
 
+/*
+ * Input from a pipe or terminal has been quiet for IDLE_MS: whatever is
+ * converted goes out now, part-filled messages included, so a live feed
+ * (tail -f | fl2ipfix -d ...) never waits on a message that is not full.
+ */
+#define IDLE_MS		1000
+
+static int
+idle_push(void *arg)
+{
+	return push_outputs(arg, 1);
+}
+
 /* Convert one operand; -1 when the run must stop (output failure). */
 static int
 do_operand(struct run *r, const char *path)
@@ -817,7 +838,8 @@ do_operand(struct run *r, const char *path)
 		return 0;
 	}
 	file = input_name(in);
-	input_set_stop(in, &stop_signal);
+	input_set_stop(in, &stop_signal, wake_fd[0]);
+	input_set_idle(in, IDLE_MS, idle_push, r);
 	memset(&l, 0, sizeof(l));
 	base_layout(r->opt, &l);
 	r->layout_serial++;
@@ -827,6 +849,11 @@ do_operand(struct run *r, const char *path)
 	if (!r->simple && (r->prep = prep_new(&l, PARSE_LINE_MAX)) != NULL)
 		input_set_prep(in, r->prep);
 	while (!stop_signal && (rc = input_next(in, &ln)) == 1) {
+		if (r->output_failed) {
+			/* A push while the input was quiet failed. */
+			rc = -2;
+			break;
+		}
 		r->c.lines++;
 		r->consumed += ln.len + 1;
 		if (do_line(r, &l, file, &ln) == -1) {
@@ -848,6 +875,8 @@ do_operand(struct run *r, const char *path)
 	}
 	r->in = NULL;
 	r->c.input_bytes += input_raw_bytes(in);
+	if (rc == -1 && r->output_failed)
+		rc = -2;
 	if (rc == -1 && !stop_signal) {
 		status_clear();
 		warnx("%s: %s", file, input_error(in));
@@ -1219,6 +1248,13 @@ main(int argc, char *argv[])
 	 * so a second signal kills a run stuck writing to a stalled reader.
 	 */
 	signal(SIGPIPE, SIG_IGN);
+	if (pipe(wake_fd) == 0) {
+		for (i = 0; i < 2; i++) {
+			(void)fcntl(wake_fd[i], F_SETFL, O_NONBLOCK);
+			(void)fcntl(wake_fd[i], F_SETFD, FD_CLOEXEC);
+		}
+	} else
+		wake_fd[0] = wake_fd[1] = -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESETHAND;

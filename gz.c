@@ -98,7 +98,8 @@ fail(struct gz *g, const char *fmt, ...)
  * read(2), retrying after a signal, but giving up (EINTR) once *sig is
  * set.  The inflating thread takes no signals: the reader watches *sig
  * for it, and gz_close() may cancel it while it is blocked here, and only
- * here.
+ * here.  XXX Without the thread (FL2IPFIX_SIMPLE), a signal that lands
+ * between the check and read() is seen only when bytes arrive (BUGS).
  */
 static ssize_t
 xread(struct gz *g, void *p, size_t n)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,12 @@ struct input {
 	int		 cutdone;	/* the cut line was returned */
 	int		 skipping;	/* inside an over-long line */
 	const volatile sig_atomic_t *stop;	/* set: give up a blocked read */
+	int		 wakefd;	/* readable once *stop is set, or -1 */
+	int		 waits;		/* a pipe or terminal: reads may wait */
+	int		 idle_ms;
+	int		(*idle_fn)(void *);
+	void		*idle_arg;
+	int		 idled;		/* fn ran in this quiet spell */
 	char		 errmsg[256];
 };
 
@@ -58,10 +65,57 @@ input_set_prep(struct input *in, struct prep *p)
 }
 
 /*
+ * Wait until the input has bytes (or its end), the wake pipe is readable,
+ * or the input has been quiet for idle_ms (then the idle hook runs once).
+ * Returns 0 to read, -1 to give up (errno EINTR).
+ */
+static int
+wait_input(struct input *in)
+{
+	struct pollfd	pf[2];
+	int		np = 1, rc, ms;
+
+	for (;;) {
+		if (in->stop != NULL && *in->stop) {
+			errno = EINTR;
+			return -1;
+		}
+		pf[0].fd = in->fd;
+		pf[0].events = POLLIN;
+		pf[0].revents = 0;
+		if (in->wakefd != -1) {
+			pf[1].fd = in->wakefd;
+			pf[1].events = POLLIN;
+			pf[1].revents = 0;
+			np = 2;
+		}
+		ms = in->idle_fn != NULL && !in->idled ? in->idle_ms : -1;
+		if ((rc = poll(pf, (nfds_t)np, ms)) == -1) {
+			if (errno == EINTR)
+				continue;
+			/* poll cannot watch it: read as before. */
+			return 0;
+		}
+		if (rc == 0) {
+			in->idled = 1;
+			if (in->idle_fn(in->idle_arg) == -1) {
+				errno = EINTR;
+				return -1;
+			}
+			continue;
+		}
+		/* Bytes, the end, or an error: read() says which. */
+		if (pf[0].revents != 0)
+			return 0;
+		/* Only the wake pipe: *stop is set (checked above). */
+	}
+}
+
+/*
  * read(2), retrying after a signal unless the caller's stop flag is set:
- * then -1 with errno EINTR, so a read blocked on a quiet pipe ends.
- * XXX A signal that lands between the check and read() is only seen when
- * the next bytes (or the end) arrive; closing that window needs ppoll.
+ * then -1 with errno EINTR, so a read blocked on a quiet pipe ends.  On a
+ * pipe or terminal the wait is a poll() that also watches the wake pipe,
+ * so a signal landing between the check and the wait is not missed.
  */
 static ssize_t
 xread(struct input *in, void *p, size_t n)
@@ -73,7 +127,12 @@ xread(struct input *in, void *p, size_t n)
 			errno = EINTR;
 			return -1;
 		}
+		if (in->waits && (in->wakefd != -1 || in->idle_fn != NULL) &&
+		    wait_input(in) == -1)
+			return -1;
 		r = read(in->fd, p, n);
+		if (r > 0)
+			in->idled = 0;
 		if (r != -1 || errno != EINTR)
 			return r;
 	}
@@ -89,6 +148,7 @@ input_open(const char *path, size_t linemax)
 	if ((in = calloc(1, sizeof(*in))) == NULL)
 		return NULL;
 	in->fd = -1;
+	in->wakefd = -1;
 	in->linemax = linemax;
 	in->cap = READ_SIZE + linemax + 1;
 	if ((in->buf = malloc(in->cap)) == NULL)
@@ -119,6 +179,9 @@ input_open(const char *path, size_t linemax)
 	if (S_ISFIFO(st.st_mode))
 		(void)fcntl(in->fd, F_SETPIPE_SZ, READ_SIZE);
 #endif
+	/* Reads from these may wait for the writer (or the user). */
+	in->waits = S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) ||
+	    S_ISSOCK(st.st_mode);
 	return in;
 fail:
 	save = errno;
@@ -128,9 +191,19 @@ fail:
 }
 
 void
-input_set_stop(struct input *in, const volatile sig_atomic_t *stop)
+input_set_stop(struct input *in, const volatile sig_atomic_t *stop,
+    int wakefd)
 {
 	in->stop = stop;
+	in->wakefd = wakefd;
+}
+
+void
+input_set_idle(struct input *in, int ms, int (*fn)(void *), void *arg)
+{
+	in->idle_ms = ms;
+	in->idle_fn = fn;
+	in->idle_arg = arg;
 }
 
 void

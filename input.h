@@ -28,11 +28,24 @@ struct input_line {
 struct input	*input_open(const char *path, size_t linemax);
 
 /*
- * Reads give up (input_next() returns -1, errno EINTR) when a signal
- * interrupts them while *stop is non-zero, so a signal handler can end a
- * read that waits on a quiet pipe or terminal.
+ * Reads give up (input_next() returns -1, errno EINTR) once *stop is
+ * non-zero, so a signal handler can end a read that waits on a quiet pipe
+ * or terminal.  wakefd, when not -1, is the read end of a pipe the handler
+ * writes a byte to after setting *stop: a wait on a pipe or terminal
+ * watches it too, so a signal that lands just before the wait still ends
+ * it.
  */
-void		 input_set_stop(struct input *, const volatile sig_atomic_t *stop);
+void		 input_set_stop(struct input *, const volatile sig_atomic_t *stop,
+		    int wakefd);
+
+/*
+ * When plain text from a pipe or terminal has been quiet for ms
+ * milliseconds, call fn(arg) once (again after the next quiet spell).  If
+ * it returns -1, reads give up as on a stop.  Not for regular files, whose
+ * reads never wait, nor for gzip input.
+ */
+void		 input_set_idle(struct input *, int ms, int (*fn)(void *),
+		    void *arg);
 
 /*
  * The next line: 1 with *line filled, 0 at the end, -1 on a read or
