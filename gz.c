@@ -62,6 +62,10 @@ struct gz {
 	uint64_t	 final_raw;
 	/* The reader's side. */
 	uint64_t	 seen_raw;
+	int		 idle_ms;
+	int		(*idle_fn)(void *);
+	void		*idle_arg;
+	int		 idled;		/* idle_fn ran in this wait */
 	char		 stopmsg[64];	/* the reader gave up */
 };
 
@@ -342,6 +346,8 @@ ring_read(struct gz *g, void *dst, size_t cap)
 {
 	ssize_t rc;
 
+	int	waited = 0;	/* ms */
+
 	pthread_mutex_lock(&g->mu);
 	while (g->nfull == 0 && !g->done) {
 		struct timespec ts;
@@ -355,6 +361,19 @@ ring_read(struct gz *g, void *dst, size_t cap)
 			errno = EINTR;
 			return -1;
 		}
+		if (g->idle_fn != NULL && !g->idled && waited >= g->idle_ms) {
+			g->idled = 1;
+			pthread_mutex_unlock(&g->mu);
+			if (g->idle_fn(g->idle_arg) == -1) {
+				snprintf(g->stopmsg, sizeof(g->stopmsg),
+				    "read: %s", strerror(EINTR));
+				errno = EINTR;
+				return -1;
+			}
+			pthread_mutex_lock(&g->mu);
+			continue;
+		}
+		waited += 100;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 100 * 1000 * 1000;
 		if (ts.tv_nsec >= 1000 * 1000 * 1000) {
@@ -367,6 +386,7 @@ ring_read(struct gz *g, void *dst, size_t cap)
 		struct chunk	*c = &g->ring[g->tail];
 		size_t		 k = c->len - c->off;
 
+		g->idled = 0;
 		/* The thread never touches a full buffer: copy unlocked. */
 		pthread_mutex_unlock(&g->mu);
 		if (k > cap)
@@ -387,6 +407,14 @@ ring_read(struct gz *g, void *dst, size_t cap)
 	}
 	pthread_mutex_unlock(&g->mu);
 	return rc;
+}
+
+void
+gz_set_idle(struct gz *g, int ms, int (*fn)(void *), void *arg)
+{
+	g->idle_ms = ms;
+	g->idle_fn = fn;
+	g->idle_arg = arg;
 }
 
 ssize_t

@@ -40,6 +40,13 @@ struct gz	*gz_open(int fd, const void *head, size_t n, int fast,
  */
 ssize_t		 gz_read(struct gz *, void *dst, size_t cap);
 
+/*
+ * With the inflating thread: when gz_read() has waited ms milliseconds
+ * for text, call fn(arg) once (again after the next wait that long); if
+ * it returns -1, gz_read() gives up with EINTR.
+ */
+void		 gz_set_idle(struct gz *, int ms, int (*fn)(void *), void *arg);
+
 /* What went wrong, with the compressed byte offset. */
 const char	*gz_error(const struct gz *);
 

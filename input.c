@@ -351,6 +351,9 @@ sniff(struct input *in)
 		    in->prep != NULL ? prep_chunk : NULL, in->prep, in->stop)) ==
 		    NULL)
 			return fail(in, 0, "%s", strerror(errno));
+		if (in->idle_fn != NULL && in->waits)
+			gz_set_idle(in->gzs, in->idle_ms, in->idle_fn,
+			    in->idle_arg);
 		return 0;
 	}
 	/* Only the gzip thread parses ahead. */

@@ -39,10 +39,11 @@ void		 input_set_stop(struct input *, const volatile sig_atomic_t *stop,
 		    int wakefd);
 
 /*
- * When plain text from a pipe or terminal has been quiet for ms
- * milliseconds, call fn(arg) once (again after the next quiet spell).  If
- * it returns -1, reads give up as on a stop.  Not for regular files, whose
- * reads never wait, nor for gzip input.
+ * When a pipe or terminal has been quiet for ms milliseconds (for gzip,
+ * when the inflating thread has had no text for that long), call fn(arg)
+ * once (again after the next quiet spell).  If it returns -1, reads give
+ * up as on a stop.  Not for regular files, whose reads never wait, nor for
+ * gzip without its thread.
  */
 void		 input_set_idle(struct input *, int ms, int (*fn)(void *),
 		    void *arg);

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """live.py: a live feed (a pipe kept open, then quiet) is not held back.
 
-fl2ipfix gets a few records on a pipe it keeps open; within a few seconds
+fl2ipfix gets a few records (plain, or gzip sync-flushed) on a pipe it
+keeps open; within a few seconds
 (it pushes after one second of quiet input) the collector or the output
 file must hold every one of them, while the pipe is still open.  Prints
 "ok NAME" or "FAIL NAME: why" lines for tests/run.sh.
@@ -13,6 +14,7 @@ import struct
 import subprocess
 import sys
 import time
+import zlib
 
 WAIT = 20.0     # seconds: generous for valgrind on a busy machine
 
@@ -109,6 +111,36 @@ def live_udp(fl):
     finish("live-udp", p, problem)
 
 
+def live_gzip(fl):
+    """gzip on a pipe: each batch sync-flushed, so it can be inflated."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(0.2)
+    p = start([fl, "-d", "127.0.0.1:%d" % s.getsockname()[1]])
+    z = zlib.compressobj(6, zlib.DEFLATED, 31)
+    c = Counter()
+    problem = None
+    sent = 0
+    for batch in (6, 2):
+        p.stdin.write(z.compress(b"".join(line(sent + i)
+                                          for i in range(batch))) +
+                      z.flush(zlib.Z_SYNC_FLUSH))
+        p.stdin.flush()
+        sent += batch
+        t = time.time()
+        while c.records < sent and time.time() - t < WAIT:
+            try:
+                c.message(s.recv(65535))
+            except socket.timeout:
+                pass
+        if c.records != sent:
+            problem = ("%d of %d gzip records arrived while the pipe "
+                       "stayed open" % (c.records, sent))
+            break
+    p.stdin.write(z.flush())
+    finish("live-gzip", p, problem)
+
+
 def live_file(fl, tmp):
     out = os.path.join(tmp, "live.ipfix")
     p = start([fl, "-o", out])
@@ -129,4 +161,5 @@ def live_file(fl, tmp):
 
 
 live_udp(sys.argv[1])
+live_gzip(sys.argv[1])
 live_file(sys.argv[1], sys.argv[2])
