@@ -469,26 +469,10 @@ prog_compile(struct prog *pr, uint32_t key, struct shape s)
 }
 
 static void
-be16(uint8_t *p, uint16_t v)
+patch64(uint8_t *p, uint64_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-be64(uint8_t *p, uint64_t v)
-{
-	be32(p, (uint32_t)(v >> 32));
-	be32(p + 4, (uint32_t)v);
+	patch32(p, (uint32_t)(v >> 32));
+	patch32(p + 4, (uint32_t)v);
 }
 
 /* Every value of the record in its place (ST_LEN octets of st). */
@@ -505,21 +489,21 @@ stage_fill(uint8_t *st, const struct ipfix_flow *f)
 		memcpy(st + ST_NATSRC6, f->nat_src, 16);
 		memcpy(st + ST_NATDST6, f->nat_dst, 16);
 	}
-	be16(st + ST_SPORT, f->sport);
-	be16(st + ST_DPORT, f->dport);
+	patch16(st + ST_SPORT, f->sport);
+	patch16(st + ST_DPORT, f->dport);
 	st[ST_PROTO] = f->proto;
 	st[ST_TCPFLAGS] = f->tcpflags;
-	be64(st + ST_PACKETS, f->packets);
-	be64(st + ST_BYTES, f->bytes);
-	be64(st + ST_START, f->start_ms);
-	be64(st + ST_END, f->end_ms);
+	patch64(st + ST_PACKETS, f->packets);
+	patch64(st + ST_BYTES, f->bytes);
+	patch64(st + ST_START, f->start_ms);
+	patch64(st + ST_END, f->end_ms);
 	st[ST_FWD] = f->fwd;
 	st[ST_DIR] = f->direction;
-	be32(st + ST_INIF, f->in_if);
-	be32(st + ST_OUTIF, f->out_if);
-	be32(st + ST_INVRF, f->in_vrf);
-	be32(st + ST_OUTVRF, f->out_vrf);
-	be64(st + ST_DROPPED, f->dropped);
+	patch32(st + ST_INIF, f->in_if);
+	patch32(st + ST_OUTIF, f->out_if);
+	patch32(st + ST_INVRF, f->in_vrf);
+	patch32(st + ST_OUTVRF, f->out_vrf);
+	patch64(st + ST_DROPPED, f->dropped);
 }
 
 /* Write the staged record; p has pr->reclen + STEP_MAX octets of room. */
