@@ -65,6 +65,24 @@ class Counter:
             off += n
 
 
+def collect(s, c, want):
+    """Count records from socket s into c until want, or WAIT seconds."""
+    t = time.time()
+    while c.records < want and time.time() - t < WAIT:
+        try:
+            c.message(s.recv(65535))
+        except socket.timeout:
+            pass
+    return c.records == want
+
+
+def collector():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(0.2)
+    return s, "127.0.0.1:%d" % s.getsockname()[1]
+
+
 def start(args):
     wrap = os.environ.get("FL2IPFIX_WRAP", "").split()
     return subprocess.Popen(wrap + args, stdin=subprocess.PIPE,
@@ -87,10 +105,8 @@ def finish(name, p, problem):
 
 
 def live_udp(fl):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(0.2)
-    p = start([fl, "-d", "127.0.0.1:%d" % s.getsockname()[1]])
+    s, addr = collector()
+    p = start([fl, "-d", addr])
     c = Counter()
     problem = None
     sent = 0
@@ -98,13 +114,7 @@ def live_udp(fl):
         p.stdin.write(b"".join(line(sent + i) for i in range(batch)))
         p.stdin.flush()
         sent += batch
-        t = time.time()
-        while c.records < sent and time.time() - t < WAIT:
-            try:
-                c.message(s.recv(65535))
-            except socket.timeout:
-                pass
-        if c.records != sent:
+        if not collect(s, c, sent):
             problem = ("%d of %d records arrived while the pipe stayed "
                        "open" % (c.records, sent))
             break
@@ -113,10 +123,8 @@ def live_udp(fl):
 
 def live_gzip(fl):
     """gzip on a pipe: each batch sync-flushed, so it can be inflated."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    s.settimeout(0.2)
-    p = start([fl, "-d", "127.0.0.1:%d" % s.getsockname()[1]])
+    s, addr = collector()
+    p = start([fl, "-d", addr])
     z = zlib.compressobj(6, zlib.DEFLATED, 31)
     c = Counter()
     problem = None
@@ -127,13 +135,7 @@ def live_gzip(fl):
                       z.flush(zlib.Z_SYNC_FLUSH))
         p.stdin.flush()
         sent += batch
-        t = time.time()
-        while c.records < sent and time.time() - t < WAIT:
-            try:
-                c.message(s.recv(65535))
-            except socket.timeout:
-                pass
-        if c.records != sent:
+        if not collect(s, c, sent):
             problem = ("%d of %d gzip records arrived while the pipe "
                        "stayed open" % (c.records, sent))
             break
