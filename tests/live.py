@@ -104,43 +104,33 @@ def finish(name, p, problem):
     print("FAIL %s: %s" % (name, problem) if problem else "ok " + name)
 
 
-def live_udp(fl):
+def live_feed(fl, name, batches, encode=lambda b: b, end=lambda: b""):
+    """Batches of records to a UDP collector, each counted on arrival
+    while the pipe stays open; encode turns a batch into what is written,
+    end() gives what is written before the pipe closes."""
     s, addr = collector()
     p = start([fl, "-d", addr])
     c = Counter()
     problem = None
     sent = 0
-    for batch in (5, 3):
-        p.stdin.write(b"".join(line(sent + i) for i in range(batch)))
+    for batch in batches:
+        p.stdin.write(encode(b"".join(line(sent + i) for i in range(batch))))
         p.stdin.flush()
         sent += batch
         if not collect(s, c, sent):
             problem = ("%d of %d records arrived while the pipe stayed "
                        "open" % (c.records, sent))
             break
-    finish("live-udp", p, problem)
+    p.stdin.write(end())
+    finish(name, p, problem)
 
 
 def live_gzip(fl):
     """gzip on a pipe: each batch sync-flushed, so it can be inflated."""
-    s, addr = collector()
-    p = start([fl, "-d", addr])
     z = zlib.compressobj(6, zlib.DEFLATED, 31)
-    c = Counter()
-    problem = None
-    sent = 0
-    for batch in (6, 2):
-        p.stdin.write(z.compress(b"".join(line(sent + i)
-                                          for i in range(batch))) +
-                      z.flush(zlib.Z_SYNC_FLUSH))
-        p.stdin.flush()
-        sent += batch
-        if not collect(s, c, sent):
-            problem = ("%d of %d gzip records arrived while the pipe "
-                       "stayed open" % (c.records, sent))
-            break
-    p.stdin.write(z.flush())
-    finish("live-gzip", p, problem)
+    live_feed(fl, "live-gzip", (6, 2),
+              lambda b: z.compress(b) + z.flush(zlib.Z_SYNC_FLUSH),
+              z.flush)
 
 
 def live_file(fl, tmp):
@@ -162,6 +152,6 @@ def live_file(fl, tmp):
            "%d of 4 records in the file while the pipe stayed open" % got)
 
 
-live_udp(sys.argv[1])
+live_feed(sys.argv[1], "live-udp", (5, 3))
 live_gzip(sys.argv[1])
 live_file(sys.argv[1], sys.argv[2])
